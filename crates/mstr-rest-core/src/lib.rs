@@ -1,0 +1,55 @@
+#![cfg_attr(docsrs, feature(doc_cfg))]
+//! The transport layer of [mstr-rest](https://docs.rs/mstr-rest): one cheap-`Clone`
+//! [`Client`] bound to a MicroStrategy base URL.
+//!
+//! Layers: `mstr-rest` → cloud crates → `mstr-rest-session` → **`mstr-rest-core`** →
+//! `mstr-rest-error`. This crate knows HTTP and nothing of login modes or credentials:
+//!
+//! - joins paths onto the base URL as the Python library does (`"projects"` and
+//!   `"/projects"` both give `…/api/projects`; absolute URLs pass through);
+//! - holds the session's auth token and cookie jar, and sends them — with the
+//!   `X-MSTR-ProjectID` header — **only** to the base URL's origin (scheme, host and port),
+//!   following redirects itself so a hop to another origin never carries them;
+//! - turns every answer of 400 or more into [`Error::Api`] and every transport failure into
+//!   [`Error::Transport`];
+//! - applies timeouts, TLS settings (rustls, custom roots) and proxies;
+//! - traces one `mstr_rest.request` span per request, without tokens, cookies or bodies.
+//!
+//! Most users reach it through `mstr_rest::Session`, which derefs to nothing here but
+//! offers the same request builder.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> mstr_rest_core::Result<()> {
+//! # let emulator = mstr_rest_emulator::Emulator::start().await;
+//! use mstr_rest_core::Client;
+//! let client = Client::builder(emulator.base_url()).build()?;
+//! // unauthenticated calls are turned into typed errors
+//! let err = client.get("sessions").send().await.unwrap_err();
+//! assert!(err.is_session_expired());
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod base_url;
+mod builder;
+mod client;
+mod cookies;
+mod request;
+mod response;
+mod transport;
+
+pub use base_url::BaseUrl;
+pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use client::{AUTH_TOKEN_HEADER, Client, PROJECT_ID_HEADER};
+pub use request::RequestBuilder;
+pub use response::Response;
+
+pub use bytes::Bytes;
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+pub use mstr_rest_error::{Error, Result};
+pub use url::Url;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,200 @@
+//! Sending: origin-scoped auth, redirects followed by hand, errors typed, one span each.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use mstr_rest_error::{ApiError, Error, Result, TransportError, TransportKind};
+use tracing::Instrument;
+use tracing::field::Empty;
+use url::Url;
+
+use crate::client::{AUTH_TOKEN_HEADER, Client};
+use crate::response::Response;
+
+/// Error bodies are read up to this size; the rest is never downloaded.
+pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+pub(crate) struct Prepared {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) include_auth: bool,
+    pub(crate) timeout: Option<Duration>,
+}
+
+pub(crate) async fn execute(client: &Client, req: Prepared) -> Result<Response> {
+    let span = tracing::debug_span!(
+        "mstr_rest.request",
+        method = %req.method,
+        path = req.url.path(),
+        attempt = 1u32,
+        status = Empty,
+        latency_ms = Empty,
+    );
+    async move {
+        let started = Instant::now();
+        let result = follow(client, req).await;
+        let span = tracing::Span::current();
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(resp) => {
+                span.record("status", resp.status().as_u16());
+                tracing::debug!(status = resp.status().as_u16(), "response");
+            }
+            Err(Error::Api(e)) => {
+                span.record("status", e.status);
+                tracing::debug!(status = e.status, code = e.code.as_deref(), "error response");
+            }
+            Err(e) => tracing::debug!(error = %e, "request failed"),
+        }
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+async fn follow(client: &Client, req: Prepared) -> Result<Response> {
+    let Prepared {
+        mut method,
+        mut url,
+        headers,
+        mut body,
+        include_auth,
+        timeout,
+    } = req;
+    let inner = &client.inner;
+    let mut hops = 0;
+    loop {
+        let same_origin = inner.base.is_same_origin(&url);
+        let mut out = HeaderMap::new();
+        for (name, value) in inner.default_headers.iter().chain(headers.iter()) {
+            if same_origin || !is_mstr_header(name.as_str()) {
+                out.append(name.clone(), value.clone());
+            }
+        }
+        if same_origin && include_auth {
+            if let Some(token) = inner.token_header() {
+                out.insert(AUTH_TOKEN_HEADER, token);
+            }
+            if let Some(cookie) = inner.jar().header_for(&url) {
+                out.insert(COOKIE, cookie);
+            }
+        }
+        let mut builder = inner
+            .http
+            .request(method.clone(), url.clone())
+            .headers(out);
+        match &body {
+            Some(bytes) => builder = builder.body(bytes.clone()),
+            // The server and the Python library expect `Content-Length: 0` on an empty POST/PUT.
+            None if matches!(method, Method::POST | Method::PUT | Method::PATCH) => {
+                builder = builder.header(CONTENT_LENGTH, HeaderValue::from_static("0"));
+            }
+            None => {}
+        }
+        if let Some(t) = timeout.or(inner.timeout) {
+            builder = builder.timeout(t);
+        }
+        let resp = builder
+            .send()
+            .await
+            .map_err(|e| transport_error(e, &method, &url))?;
+        if same_origin {
+            inner.jar().store(&url, resp.headers());
+        }
+
+        let status = resp.status();
+        if status.is_redirection() && hops < inner.max_redirects {
+            if let Some(next) = redirect_target(&url, resp.headers()) {
+                let (next_method, keep_body) = match status {
+                    StatusCode::SEE_OTHER => (Method::GET, false),
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND if method == Method::POST => {
+                        (Method::GET, false)
+                    }
+                    _ => (method.clone(), true),
+                };
+                let next_body = if keep_body { body.clone() } else { None };
+                // Never re-send a body to a foreign origin: return the 3xx for the caller to judge.
+                if next_body.is_some() && !inner.base.is_same_origin(&next) {
+                    tracing::debug!("not following a body-carrying redirect to another origin");
+                    return Ok(Response::new(resp, method, &url));
+                }
+                tracing::debug!(
+                    status = status.as_u16(),
+                    same_origin = inner.base.is_same_origin(&next),
+                    "following redirect"
+                );
+                hops += 1;
+                method = next_method;
+                body = next_body;
+                url = next;
+                continue;
+            }
+        }
+        if status.as_u16() >= 400 {
+            return Err(Error::Api(read_error(resp).await));
+        }
+        return Ok(Response::new(resp, method, &url));
+    }
+}
+
+fn is_mstr_header(name: &str) -> bool {
+    name.len() >= 7 && name[..7].eq_ignore_ascii_case("x-mstr-")
+}
+
+fn redirect_target(current: &Url, headers: &HeaderMap) -> Option<Url> {
+    let location = headers.get(LOCATION)?.to_str().ok()?;
+    let next = current.join(location).ok()?;
+    matches!(next.scheme(), "http" | "https").then_some(next)
+}
+
+async fn read_error(mut resp: reqwest::Response) -> ApiError {
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut body = Vec::new();
+    // A broken or endless body must not hide the status: keep what arrived, up to the limit.
+    while body.len() < ERROR_BODY_LIMIT {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = ERROR_BODY_LIMIT - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    ApiError::from_response(status, content_type.as_deref(), &body)
+}
+
+/// Names the request without its query, which may carry secrets.
+pub(crate) fn display_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("");
+    shown.to_string()
+}
+
+pub(crate) fn transport_error(e: reqwest::Error, method: &Method, url: &Url) -> Error {
+    let kind = if e.is_timeout() {
+        TransportKind::Timeout
+    } else if e.is_connect() {
+        TransportKind::Connect
+    } else if e.is_body() || e.is_decode() {
+        TransportKind::Body
+    } else if e.is_redirect() {
+        TransportKind::Redirect
+    } else {
+        TransportKind::Other
+    };
+    Error::Transport(
+        TransportError::new(kind, e.without_url()).with_request(method.as_str(), display_url(url)),
+    )
+}

@@ -1,0 +1,48 @@
+//! The HTTP surface, one module per area of the API. A new area (reports, datasets, …) is a new
+//! module with a `routes()` merged in [`router`].
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::response::IntoResponse;
+
+use crate::error_body::ApiError;
+use crate::intercept::intercept;
+use crate::state::AppState;
+
+/// An absolute route path from one relative to `/MicroStrategyLibrary/api/`.
+macro_rules! api {
+    ($path:literal) => {
+        concat!("/MicroStrategyLibrary/api/", $path)
+    };
+}
+
+mod auth;
+mod extract;
+mod projects;
+mod searches;
+mod sessions;
+
+/// Builds the whole application around the shared state.
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(auth::routes())
+        .merge(sessions::routes())
+        .merge(projects::routes())
+        .merge(searches::routes())
+        // Set after every route is merged: it only reaches routes that already exist.
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        // Push-data chunks may be far larger than axum's 2 MB default.
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(state.clone(), intercept))
+        .with_state(state)
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::route_not_found()
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    ApiError::method_not_allowed()
+}

@@ -1,0 +1,327 @@
+//! [`AuthenticatedSession`]: log in on connect, log out on every way out.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::ops::Deref;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+use mstr_rest_error::{CredentialError, Error, Result};
+use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
+
+use crate::credentials::Credentials;
+use crate::session::{Session, SessionBuilder};
+use crate::source::{DynSource, SecretSource};
+
+type Configure = Box<dyn FnOnce(SessionBuilder) -> SessionBuilder + Send>;
+
+/// A [`Session`] that logs in when made and logs out when done, like the Python
+/// library's `AuthenticatedMSTRRESTSession` context manager.
+///
+/// Every credential — the base URL too — is a [`SecretSource`], resolved lazily at
+/// [`connect`](AuthenticatedSessionBuilder::connect), in the order base URL, identity token,
+/// API key, user name, password, and **only if the chosen login mode needs it**. The mode is
+/// chosen from which sources are set: identity token, else API key, else user name and
+/// password, else anonymous.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> mstr_rest_session::Result<()> {
+/// # let emulator = mstr_rest_emulator::Emulator::start().await;
+/// use mstr_rest_session::{AuthenticatedSession, env};
+/// # let env = |name: &'static str| env(name).with_lookup(|n| Some(if n == "MSTR_USER" { "dave" } else { "hellodave" }.to_owned()));
+/// let projects = AuthenticatedSession::builder()
+///     .base_url(emulator.base_url())
+///     .username(env("MSTR_USER"))
+///     .password(env("MSTR_PASSWORD"))
+///     .run(|s| async move { s.projects().await })   // logs out on every path
+///     .await?;
+/// assert!(!projects.is_empty());
+/// # Ok(()) }
+/// ```
+///
+/// Or hold it: `let s = builder.connect().await?; …; s.close().await?;`. Dropping it
+/// without `close()` logs out in the background when a tokio runtime is running.
+pub struct AuthenticatedSession {
+    session: Session,
+    logout_on_close: bool,
+    closed: bool,
+}
+
+/// Configures an [`AuthenticatedSession`]. Nothing is resolved until `connect()`.
+#[must_use = "a builder does nothing until .connect() or .run() is awaited"]
+#[derive(Default)]
+pub struct AuthenticatedSessionBuilder {
+    base_url: Option<Box<dyn DynSource>>,
+    identity_token: Option<Box<dyn DynSource>>,
+    api_key: Option<Box<dyn DynSource>>,
+    username: Option<Box<dyn DynSource>>,
+    password: Option<Box<dyn DynSource>>,
+    ldap: bool,
+    keep_session_open: bool,
+    configure: Option<Configure>,
+}
+
+impl AuthenticatedSession {
+    /// Starts a builder.
+    pub fn builder() -> AuthenticatedSessionBuilder {
+        AuthenticatedSessionBuilder::default()
+    }
+
+    /// A clone of the session handle (it stays usable after `close()`, but logged out).
+    pub fn session(&self) -> Session {
+        self.session.clone()
+    }
+
+    /// Logs out (unless [`logout_on_close(false)`](AuthenticatedSessionBuilder::logout_on_close)).
+    ///
+    /// # Errors
+    /// The logout's [`Error::Api`] or [`Error::Transport`]. The session is considered
+    /// closed either way: `Drop` will not try again.
+    pub async fn close(mut self) -> Result<()> {
+        self.closed = true;
+        if self.logout_on_close {
+            self.session.logout().await
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Deref for AuthenticatedSession {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl Drop for AuthenticatedSession {
+    fn drop(&mut self) {
+        if self.closed || !self.logout_on_close || !self.session.has_session() {
+            return;
+        }
+        // Best effort: without a runtime there is no way to send, and Drop must not panic.
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                let session = self.session.clone();
+                handle.spawn(
+                    async move {
+                        if let Err(e) = session.logout().await {
+                            tracing::warn!(error = %e, "logout on drop failed");
+                        }
+                    }
+                    .instrument(tracing::debug_span!("mstr_rest.logout_on_drop")),
+                );
+            }
+            Err(_) => tracing::warn!(
+                "AuthenticatedSession dropped outside a tokio runtime without close(): the server session stays open until it times out"
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for AuthenticatedSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthenticatedSession")
+            .field("session", &self.session)
+            .field("logout_on_close", &self.logout_on_close)
+            .field("closed", &self.closed)
+            .finish()
+    }
+}
+
+impl AuthenticatedSessionBuilder {
+    /// Where the base URL comes from (required).
+    pub fn base_url(mut self, source: impl SecretSource + 'static) -> Self {
+        self.base_url = Some(Box::new(source));
+        self
+    }
+
+    /// The user name (with [`password`](Self::password)).
+    pub fn username(mut self, source: impl SecretSource + 'static) -> Self {
+        self.username = Some(Box::new(source));
+        self
+    }
+
+    /// The password (with [`username`](Self::username)).
+    pub fn password(mut self, source: impl SecretSource + 'static) -> Self {
+        self.password = Some(Box::new(source));
+        self
+    }
+
+    /// An API key; wins over user name and password.
+    pub fn api_key(mut self, source: impl SecretSource + 'static) -> Self {
+        self.api_key = Some(Box::new(source));
+        self
+    }
+
+    /// An identity token to delegate with; wins over everything else.
+    pub fn identity_token(mut self, source: impl SecretSource + 'static) -> Self {
+        self.identity_token = Some(Box::new(source));
+        self
+    }
+
+    /// Logs the user name and password in as an LDAP user (mode 16) instead of a
+    /// standard one (mode 1).
+    pub fn ldap(mut self, ldap: bool) -> Self {
+        self.ldap = ldap;
+        self
+    }
+
+    /// Whether `close()`, `run()` and `Drop` log out; default true, delegated sessions
+    /// included (the Python library never logs those out; set false to keep the shared
+    /// server session open for the application that made the token).
+    pub fn logout_on_close(mut self, logout: bool) -> Self {
+        self.keep_session_open = !logout;
+        self
+    }
+
+    /// Adjusts the session's transport settings (timeouts, TLS, proxy) before it is built.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = mstr_rest_session::AuthenticatedSession::builder()
+    ///     .session(|b| b.timeout(Duration::from_secs(30)));
+    /// # let _ = builder;
+    /// ```
+    pub fn session(
+        mut self,
+        configure: impl FnOnce(SessionBuilder) -> SessionBuilder + Send + 'static,
+    ) -> Self {
+        self.configure = Some(Box::new(configure));
+        self
+    }
+
+    /// Resolves the sources the chosen mode needs and logs in.
+    ///
+    /// # Errors
+    /// - [`Error::Config`] when no base URL is set, the URL is invalid, or a user name comes
+    ///   without a password (or the reverse) — before anything is resolved or sent;
+    /// - [`Error::Credential`] naming the field and source that failed; later sources are
+    ///   not resolved;
+    /// - the login's [`Error::Api`] / [`Error::Transport`].
+    pub async fn connect(self) -> Result<AuthenticatedSession> {
+        let AuthenticatedSessionBuilder {
+            base_url,
+            identity_token,
+            api_key,
+            username,
+            password,
+            ldap,
+            keep_session_open,
+            configure,
+        } = self;
+        let base_url = base_url
+            .ok_or_else(|| Error::config("no base URL: call .base_url(..) on the builder"))?;
+        let plan = match (identity_token, api_key, username, password) {
+            (Some(t), ..) => Plan::Delegate(t),
+            (None, Some(k), ..) => Plan::ApiKey(k),
+            (None, None, Some(u), Some(p)) => Plan::Password(u, p),
+            (None, None, Some(_), None) => {
+                return Err(Error::config(
+                    "a username was given without a password: add .password(..), or use .api_key(..) for an API key",
+                ));
+            }
+            (None, None, None, Some(_)) => {
+                return Err(Error::config(
+                    "a password was given without a username: add .username(..)",
+                ));
+            }
+            (None, None, None, None) => Plan::Anonymous,
+        };
+
+        let base_url = resolve("base_url", &*base_url).await?;
+        let credentials = match &plan {
+            Plan::Delegate(t) => Credentials::IdentityToken(resolve("identity_token", &**t).await?),
+            Plan::ApiKey(k) => Credentials::ApiKey(resolve("api_key", &**k).await?),
+            Plan::Password(u, p) => {
+                let username = resolve("username", &**u).await?;
+                let password = resolve("password", &**p).await?;
+                let username = username.expose_secret().to_owned();
+                if ldap {
+                    Credentials::Ldap { username, password }
+                } else {
+                    Credentials::Standard { username, password }
+                }
+            }
+            Plan::Anonymous => Credentials::Anonymous,
+        };
+
+        let mut builder = Session::builder(base_url.expose_secret());
+        if let Some(configure) = configure {
+            builder = configure(builder);
+        }
+        let session = builder.build()?;
+        session.login(credentials).await?;
+        Ok(AuthenticatedSession {
+            session,
+            logout_on_close: !keep_session_open,
+            closed: false,
+        })
+    }
+
+    /// Connects, runs `f` with the session, and logs out — after success, after an error,
+    /// and after a panic in `f` (which is then resumed). Returns `f`'s result; if `f`
+    /// succeeded but the logout failed, the logout's error.
+    ///
+    /// # Errors
+    /// Those of [`connect`](Self::connect), of `f`, or of the logout.
+    pub async fn run<F, Fut, T>(self, f: F) -> Result<T>
+    where
+        F: FnOnce(Session) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let session = self.connect().await?;
+        let outcome = AssertUnwindSafe(f(session.session()))
+            .catch_unwind()
+            .await;
+        let logout = session.close().await;
+        match outcome {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(Ok(value)) => logout.map(|()| value),
+            Ok(Err(e)) => {
+                if let Err(logout_err) = logout {
+                    tracing::warn!(error = %logout_err, "logout after a failed run() also failed");
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+enum Plan {
+    Delegate(Box<dyn DynSource>),
+    ApiKey(Box<dyn DynSource>),
+    Password(Box<dyn DynSource>, Box<dyn DynSource>),
+    Anonymous,
+}
+
+async fn resolve(field: &'static str, source: &dyn DynSource) -> Result<SecretString> {
+    let described = source.describe_dyn();
+    source
+        .resolve_boxed()
+        .instrument(tracing::debug_span!("mstr_rest.resolve", field, source = %described))
+        .await
+        .map_err(|e: CredentialError| {
+            let e = if e.field().is_some() { e } else { e.for_field(field) };
+            Error::Credential(e)
+        })
+}
+
+impl fmt::Debug for AuthenticatedSessionBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let describe =
+            |s: &Option<Box<dyn DynSource>>| -> Option<Cow<'static, str>> { s.as_ref().map(|s| s.describe_dyn()) };
+        f.debug_struct("AuthenticatedSessionBuilder")
+            .field("base_url", &describe(&self.base_url))
+            .field("identity_token", &describe(&self.identity_token))
+            .field("api_key", &describe(&self.api_key))
+            .field("username", &describe(&self.username))
+            .field("password", &describe(&self.password))
+            .field("ldap", &self.ldap)
+            .field("logout_on_close", &!self.keep_session_open)
+            .finish()
+    }
+}

@@ -1,0 +1,156 @@
+//! A caching wrapper with a time to live and an injectable clock.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use mstr_rest_error::CredentialError;
+use secrecy::SecretString;
+
+use super::SecretSource;
+
+/// Where a [`Cached`] source reads the time, so tests can move it without sleeping.
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> Instant;
+}
+
+/// The real monotonic clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// A clock that moves only when told to; clones share the time.
+///
+/// ```
+/// use std::time::Duration;
+/// use mstr_rest_session::{Clock, ManualClock};
+/// let clock = ManualClock::new();
+/// let t0 = clock.now();
+/// clock.advance(Duration::from_secs(60));
+/// assert_eq!(clock.now() - t0, Duration::from_secs(60));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<Mutex<Instant>>);
+
+impl ManualClock {
+    /// A clock stopped at the current instant.
+    pub fn new() -> ManualClock {
+        ManualClock(Arc::new(Mutex::new(Instant::now())))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) += by;
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        ManualClock::new()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Caches the value of another source. See [`cached`].
+pub struct Cached<S> {
+    source: Arc<S>,
+    ttl: Option<Duration>,
+    clock: Arc<dyn Clock>,
+    // held across the fetch: concurrent resolutions share one fetch
+    value: Arc<tokio::sync::Mutex<Option<(SecretString, Instant)>>>,
+}
+
+/// Caches `source`'s value: resolved once, then served from memory — for ever, or until
+/// the [`ttl`](Cached::ttl) passes or [`invalidate`](SecretSource::invalidate) is called.
+/// Clones share the cache; concurrent resolutions make one fetch.
+///
+/// ```
+/// use std::time::Duration;
+/// use mstr_rest_session::{cached, env};
+/// let password = cached(env("MSTR_PASSWORD")).ttl(Duration::from_secs(300));
+/// # let _ = password;
+/// ```
+pub fn cached<S: SecretSource>(source: S) -> Cached<S> {
+    Cached {
+        source: Arc::new(source),
+        ttl: None,
+        clock: Arc::new(SystemClock),
+        value: Arc::new(tokio::sync::Mutex::new(None)),
+    }
+}
+
+impl<S: SecretSource> Cached<S> {
+    /// Re-fetches once the value is older than `ttl`.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// Reads the time from `clock` (for tests).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+}
+
+impl<S> Clone for Cached<S> {
+    fn clone(&self) -> Self {
+        Cached {
+            source: self.source.clone(),
+            ttl: self.ttl,
+            clock: self.clock.clone(),
+            value: self.value.clone(),
+        }
+    }
+}
+
+impl<S: SecretSource> SecretSource for Cached<S> {
+    async fn resolve(&self) -> Result<SecretString, CredentialError> {
+        let mut slot = self.value.lock().await;
+        if let Some((value, fetched)) = &*slot {
+            let fresh = self
+                .ttl
+                .is_none_or(|ttl| self.clock.now() < *fetched + ttl);
+            if fresh {
+                return Ok(value.clone());
+            }
+        }
+        let value = self.source.resolve().await?;
+        *slot = Some((value.clone(), self.clock.now()));
+        Ok(value)
+    }
+
+    fn describe(&self) -> Cow<'static, str> {
+        Cow::Owned(format!("cached:{}", self.source.describe()))
+    }
+
+    /// Forgets the cached value. A fetch already in flight is left to finish: its value is
+    /// fresh.
+    fn invalidate(&self) {
+        if let Ok(mut slot) = self.value.try_lock() {
+            *slot = None;
+        }
+        self.source.invalidate();
+    }
+}
+
+impl<S: SecretSource> fmt::Debug for Cached<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cached")
+            .field("source", &self.source.describe())
+            .field("ttl", &self.ttl)
+            .finish()
+    }
+}

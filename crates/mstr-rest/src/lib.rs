@@ -1,0 +1,77 @@
+#![cfg_attr(docsrs, feature(doc_cfg))]
+//! # mstr-rest
+//!
+//! An async, typed client for the MicroStrategy (Strategy) REST API: every login mode the
+//! server allows, sessions kept and handed between processes, typed errors, and secrets
+//! pulled just in time from where you keep them.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> mstr_rest::Result<()> {
+//! # let emulator = mstr_rest_emulator::Emulator::start().await;
+//! use mstr_rest::prelude::*;
+//!
+//! let session = Session::builder(emulator.base_url()).build()?;
+//! session.login(Credentials::standard("dave", "hellodave")).await?;
+//! for project in session.projects().await? {
+//!     println!("{} {}", project.id, project.name);
+//! }
+//! match session.get("no/such/endpoint").send().await {
+//!     Err(Error::Api(e)) if e.kind() == ApiErrorKind::ResourceNotFound => println!("{e}"),
+//!     other => panic!("unexpected: {other:?}"),
+//! }
+//! session.logout().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Context-manager style — log in on connect, log out on every way out, credentials
+//! resolved lazily from any [`SecretSource`]:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> mstr_rest::Result<()> {
+//! # let emulator = mstr_rest_emulator::Emulator::start().await;
+//! use mstr_rest::prelude::*;
+//! # let env = |n: &'static str| mstr_rest::env(n).with_lookup(|n| Some(if n == "MSTR_USER" { "dave" } else { "hellodave" }.into()));
+//! let s = AuthenticatedSession::builder()
+//!     .base_url(emulator.base_url())
+//!     .username(env("MSTR_USER"))
+//!     .password(env("MSTR_PASSWORD"))
+//!     .connect()
+//!     .await?;
+//! let me = s.user_info().await?;
+//! assert_eq!(me.full_name, "Dave Bowman");
+//! s.close().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Crate map
+//!
+//! | crate | holds |
+//! |---|---|
+//! | `mstr-rest` (this one) | re-exports only, and the [`prelude`] |
+//! | [`mstr-rest-session`](mstr_rest_session) | [`Session`], [`AuthenticatedSession`], [`Credentials`], [`SecretSource`] and the generic sources |
+//! | [`mstr-rest-core`](mstr_rest_core) | the transport: [`Client`], [`RequestBuilder`], [`Response`], origin-scoped token and cookies |
+//! | [`mstr-rest-error`](mstr_rest_error) | [`Error`], [`ApiError`], [`ApiErrorKind`], [`Result`] |
+//! | `mstr-rest-emulator` | a stateful fake server for your tests (dev-dependency) |
+//!
+//! ## Features
+//!
+//! None yet; cloud secret stores (`aws`, `azure`, `gcp`) and `blocking` come as
+//! additive, off-by-default features, so you compile only the SDKs you use.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[doc(inline)]
+pub use mstr_rest_core::*;
+#[doc(inline)]
+pub use mstr_rest_error::*;
+#[doc(inline)]
+pub use mstr_rest_session::*;
+
+/// The everyday names: `use mstr_rest::prelude::*;`
+pub mod prelude {
+    pub use crate::{
+        ApiErrorKind, AuthenticatedSession, Credentials, Error, Method, Result, SecretSource,
+        Session,
+    };
+}
