@@ -168,12 +168,17 @@ impl ClientBuilder {
             .user_agent(self.user_agent)
             .tls_danger_accept_invalid_certs(self.accept_invalid_certs);
         for pem in &self.root_certs {
-            let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
-                Error::config(format!(
-                    "the root certificate is not valid PEM ({e}); pass the CA file's contents"
-                ))
-            })?;
-            http = http.add_root_certificate(cert);
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .ok()
+                .filter(|certs| !certs.is_empty())
+                .ok_or_else(|| {
+                    Error::config(
+                        "the root certificate holds no PEM certificate: pass the CA file's contents (-----BEGIN CERTIFICATE-----…)",
+                    )
+                })?;
+            for cert in certs {
+                http = http.add_root_certificate(cert);
+            }
         }
         if let Some(pem) = &self.identity_pem {
             let id = reqwest::Identity::from_pem(pem).map_err(|_| {

@@ -15,8 +15,8 @@ pub(crate) struct Clock {
 impl Clock {
     pub(crate) fn now(&self) -> Instant {
         let offset = *self.offset.lock().unwrap_or_else(PoisonError::into_inner);
-        // An offset so large that Instant overflows is a test bug; saturating at "now" would hide
-        // it less well than simply not advancing, so fall back to the real time.
+        // An offset beyond Instant's range is a test bug; ignoring it beats a panic inside the
+        // server task.
         Instant::now()
             .checked_add(offset)
             .unwrap_or_else(Instant::now)

@@ -17,16 +17,39 @@ struct Login {
     cookie: String,
 }
 
-fn http() -> reqwest::Client {
-    reqwest::Client::new()
+/// An emulator plus one client: building a rustls client costs more than most tests here.
+struct Fixture {
+    emulator: Emulator,
+    http: reqwest::Client,
 }
 
-fn url(emulator: &Emulator, path: &str) -> String {
+impl Fixture {
+    fn new(emulator: Emulator) -> Self {
+        Self {
+            emulator,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn start() -> Self {
+        Self::new(Emulator::start().await)
+    }
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = Emulator;
+    fn deref(&self) -> &Emulator {
+        &self.emulator
+    }
+}
+
+fn url(emulator: &Fixture, path: &str) -> String {
     format!("{}{path}", emulator.base_url())
 }
 
-async fn post_login(emulator: &Emulator, body: Value) -> Response {
-    http()
+async fn post_login(emulator: &Fixture, body: Value) -> Response {
+    emulator
+        .http
         .post(url(emulator, "auth/login"))
         .json(&body)
         .send()
@@ -49,11 +72,11 @@ fn session_of(response: &Response) -> Login {
     Login { token, cookie }
 }
 
-async fn login(emulator: &Emulator, body: Value) -> Login {
+async fn login(emulator: &Fixture, body: Value) -> Login {
     session_of(&post_login(emulator, body).await)
 }
 
-async fn login_dave(emulator: &Emulator) -> Login {
+async fn login_dave(emulator: &Fixture) -> Login {
     login(
         emulator,
         json!({"username": "dave", "password": "hellodave", "loginMode": 1}),
@@ -62,8 +85,9 @@ async fn login_dave(emulator: &Emulator) -> Login {
 }
 
 /// A request carrying the session's token and cookie.
-fn authed(emulator: &Emulator, method: Method, path: &str, login: &Login) -> RequestBuilder {
-    http()
+fn authed(emulator: &Fixture, method: Method, path: &str, login: &Login) -> RequestBuilder {
+    emulator
+        .http
         .request(method, url(emulator, path))
         .header("X-MSTR-AuthToken", &login.token)
         .header("Cookie", &login.cookie)
@@ -105,7 +129,7 @@ async fn expect_error(request: RequestBuilder, status: u16, code: &str) -> Value
 
 #[tokio::test]
 async fn standard_login_returns_204_token_cookie_and_no_cache_headers() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let response = post_login(
         &emulator,
         json!({"username": "dave", "password": "hellodave", "loginMode": 1, "applicationType": 35}),
@@ -138,14 +162,15 @@ async fn standard_login_returns_204_token_cookie_and_no_cache_headers() {
 
 #[tokio::test]
 async fn login_mode_defaults_to_standard_and_accepts_a_form_body() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     login(
         &emulator,
         json!({"username": "dave", "password": "hellodave"}),
     )
     .await;
     // mstrio sends its login form-encoded; administrator has an empty password
-    let response = http()
+    let response = emulator
+        .http
         .post(url(&emulator, "auth/login"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("loginMode=1&applicationType=76&username=administrator&password=")
@@ -153,6 +178,15 @@ async fn login_mode_defaults_to_standard_and_accepts_a_form_body() {
         .await
         .unwrap();
     let admin = session_of(&response);
+    let encoded = emulator
+        .http
+        .post(url(&emulator, "auth/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=dave&password=hello%64ave")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(encoded.status(), StatusCode::NO_CONTENT);
     let (status, info) = send(authed(&emulator, Method::GET, "sessions", &admin)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(info["fullName"], "Administrator");
@@ -160,7 +194,7 @@ async fn login_mode_defaults_to_standard_and_accepts_a_form_body() {
 
 #[tokio::test]
 async fn ldap_users_log_in_only_with_mode_16_and_are_not_metadata_users() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let ldap = login(
         &emulator,
         json!({"username": "ldapdave", "password": "ldappass", "loginMode": 16}),
@@ -168,7 +202,7 @@ async fn ldap_users_log_in_only_with_mode_16_and_are_not_metadata_users() {
     .await;
     let (_, info) = send(authed(&emulator, Method::GET, "sessions", &ldap)).await;
     assert_eq!(info["metadataUser"], false);
-    let wrong_mode = http().post(url(&emulator, "auth/login"));
+    let wrong_mode = emulator.http.post(url(&emulator, "auth/login"));
     expect_error(
         wrong_mode.json(&json!({"username": "ldapdave", "password": "ldappass", "loginMode": 1})),
         401,
@@ -176,7 +210,8 @@ async fn ldap_users_log_in_only_with_mode_16_and_are_not_metadata_users() {
     )
     .await;
     expect_error(
-        http()
+        emulator
+            .http
             .post(url(&emulator, "auth/login"))
             .json(&json!({"username": "dave", "password": "hellodave", "loginMode": 16})),
         401,
@@ -187,7 +222,7 @@ async fn ldap_users_log_in_only_with_mode_16_and_are_not_metadata_users() {
 
 #[tokio::test]
 async fn api_key_login_uses_the_username_field_and_logs_in_as_dave() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let keyed = login(
         &emulator,
         json!({"username": "supersecretapikey", "loginMode": 4096, "applicationType": 8}),
@@ -198,7 +233,8 @@ async fn api_key_login_uses_the_username_field_and_logs_in_as_dave() {
     assert_eq!(info["fullName"], "Dave Bowman");
     assert_eq!(info["metadataUser"], true);
     expect_error(
-        http()
+        emulator
+            .http
             .post(url(&emulator, "auth/login"))
             .json(&json!({"username": "wrongkey", "loginMode": 4096})),
         401,
@@ -209,14 +245,15 @@ async fn api_key_login_uses_the_username_field_and_logs_in_as_dave() {
 
 #[tokio::test]
 async fn anonymous_login_is_guest_by_default_and_err001_when_disabled() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let guest = login(&emulator, json!({"loginMode": 8, "applicationType": 8})).await;
     let (_, info) = send(authed(&emulator, Method::GET, "sessions", &guest)).await;
     assert_eq!(info["fullName"], "Guest");
 
-    let closed = Emulator::builder().anonymous(false).start().await;
+    let closed = Fixture::new(Emulator::builder().anonymous(false).start().await);
     expect_error(
-        http()
+        emulator
+            .http
             .post(url(&closed, "auth/login"))
             .json(&json!({"loginMode": 8})),
         401,
@@ -227,9 +264,10 @@ async fn anonymous_login_is_guest_by_default_and_err001_when_disabled() {
 
 #[tokio::test]
 async fn bad_password_is_401_err003_with_iserver_code() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let body = expect_error(
-        http()
+        emulator
+            .http
             .post(url(&emulator, "auth/login"))
             .json(&json!({"username": "dave", "password": "nope", "loginMode": 1})),
         401,
@@ -244,9 +282,10 @@ async fn bad_password_is_401_err003_with_iserver_code() {
 
 #[tokio::test]
 async fn malformed_json_is_400_err006_and_unknown_mode_is_401_err001() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let body = expect_error(
-        http()
+        emulator
+            .http
             .post(url(&emulator, "auth/login"))
             .header("content-type", "application/json")
             .body("{\"username\": "),
@@ -256,7 +295,8 @@ async fn malformed_json_is_400_err006_and_unknown_mode_is_401_err001() {
     .await;
     assert_eq!(body["message"], "Invalid JSON");
     expect_error(
-        http()
+        emulator
+            .http
             .post(url(&emulator, "auth/login"))
             .json(&json!({"username": "dave", "password": "hellodave", "loginMode": 128})),
         401,
@@ -267,24 +307,27 @@ async fn malformed_json_is_400_err006_and_unknown_mode_is_401_err001() {
 
 #[tokio::test]
 async fn missing_token_or_cookie_is_401_err009() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login_dave(&emulator).await;
-    let body = expect_error(http().get(url(&emulator, "sessions")), 401, "ERR009").await;
+    let body = expect_error(emulator.http.get(url(&emulator, "sessions")), 401, "ERR009").await;
     assert_eq!(
         body["message"],
         "The user's session has expired, please reauthenticate."
     );
-    let token_only = http()
+    let token_only = emulator
+        .http
         .get(url(&emulator, "sessions"))
         .header("x-mstr-authtoken", &dave.token);
     expect_error(token_only, 401, "ERR009").await;
-    let wrong_cookie = http()
+    let wrong_cookie = emulator
+        .http
         .get(url(&emulator, "sessions"))
         .header("X-MSTR-AUTHTOKEN", &dave.token)
         .header("Cookie", "JSESSIONID=0123456789ABCDEF0123456789ABCDEF");
     expect_error(wrong_cookie, 401, "ERR009").await;
     // the cookie may travel among others, and the header name in any case
-    let among_others = http()
+    let among_others = emulator
+        .http
         .get(url(&emulator, "sessions"))
         .header("x-mstr-authtoken", &dave.token)
         .header("Cookie", format!("lb=node1; {}", dave.cookie));
@@ -293,9 +336,10 @@ async fn missing_token_or_cookie_is_401_err009() {
 
 #[tokio::test]
 async fn lenient_cookies_accept_a_bare_token() {
-    let emulator = Emulator::builder().strict_cookies(false).start().await;
+    let emulator = Fixture::new(Emulator::builder().strict_cookies(false).start().await);
     let dave = login_dave(&emulator).await;
-    let token_only = http()
+    let token_only = emulator
+        .http
         .get(url(&emulator, "sessions"))
         .header("X-MSTR-AuthToken", &dave.token);
     assert_eq!(send(token_only).await.0, StatusCode::OK);
@@ -303,7 +347,7 @@ async fn lenient_cookies_accept_a_bare_token() {
 
 #[tokio::test]
 async fn logout_closes_the_session_and_a_second_logout_is_err009() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login_dave(&emulator).await;
     let response = authed(&emulator, Method::POST, "auth/logout", &dave)
         .send()
@@ -329,7 +373,7 @@ async fn logout_closes_the_session_and_a_second_logout_is_err009() {
 
 #[tokio::test]
 async fn idle_sessions_expire_by_the_emulator_clock() {
-    let emulator = Emulator::builder().idle_timeout(10 * MINUTE).start().await;
+    let emulator = Fixture::new(Emulator::builder().idle_timeout(10 * MINUTE).start().await);
     let dave = login_dave(&emulator).await;
     emulator.advance_clock(9 * MINUTE);
     assert_eq!(emulator.open_sessions(), 1);
@@ -354,7 +398,7 @@ async fn idle_sessions_expire_by_the_emulator_clock() {
 
 #[tokio::test]
 async fn put_sessions_is_204_and_resets_the_idle_timer() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login_dave(&emulator).await;
     emulator.advance_clock(20 * MINUTE);
     let (status, _) = send(authed(&emulator, Method::PUT, "sessions", &dave)).await;
@@ -369,7 +413,7 @@ async fn put_sessions_is_204_and_resets_the_idle_timer() {
 
 #[tokio::test]
 async fn session_info_has_the_documented_shape() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login(
         &emulator,
         json!({"username": "dave", "password": "hellodave", "loginMode": 1, "workingSet": 20}),
@@ -393,7 +437,7 @@ async fn session_info_has_the_documented_shape() {
 
 #[tokio::test]
 async fn identity_token_delegates_once_to_a_new_working_session() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login_dave(&emulator).await;
     let response = authed(&emulator, Method::POST, "auth/identityToken", &dave)
         .send()
@@ -407,7 +451,8 @@ async fn identity_token_delegates_once_to_a_new_working_session() {
     assert!(response.bytes().await.unwrap().is_empty());
 
     let (status, checked) = send(
-        http()
+        emulator
+            .http
             .get(url(&emulator, "auth/identityToken"))
             .header("X-MSTR-IdentityToken", &identity),
     )
@@ -418,7 +463,8 @@ async fn identity_token_delegates_once_to_a_new_working_session() {
 
     // mstrio sends the mode as a string
     let delegate = || {
-        http()
+        emulator
+            .http
             .post(url(&emulator, "auth/delegate"))
             .json(&json!({"loginMode": "-1", "identityToken": identity}))
     };
@@ -434,7 +480,8 @@ async fn identity_token_delegates_once_to_a_new_working_session() {
 
     expect_error(delegate(), 401, "ERR003").await;
     expect_error(
-        http()
+        emulator
+            .http
             .post(url(&emulator, "auth/delegate"))
             .json(&json!({"loginMode": -1, "identityToken": "made-up"})),
         401,
@@ -445,7 +492,7 @@ async fn identity_token_delegates_once_to_a_new_working_session() {
 
 #[tokio::test]
 async fn logout_also_closes_sessions_delegated_from_it() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login_dave(&emulator).await;
     let response = authed(&emulator, Method::POST, "auth/identityToken", &dave)
         .send()
@@ -456,7 +503,8 @@ async fn logout_also_closes_sessions_delegated_from_it() {
         .unwrap()
         .to_owned();
     let delegated = session_of(
-        &http()
+        &emulator
+            .http
             .post(url(&emulator, "auth/delegate"))
             .json(&json!({"loginMode": -1, "identityToken": identity}))
             .send()
@@ -484,7 +532,7 @@ async fn logout_also_closes_sessions_delegated_from_it() {
 
 #[tokio::test]
 async fn projects_are_listed_and_found_by_name() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login_dave(&emulator).await;
     let (status, list) = send(authed(&emulator, Method::GET, "projects", &dave)).await;
     assert_eq!(status, StatusCode::OK);
@@ -508,19 +556,21 @@ async fn projects_are_listed_and_found_by_name() {
         "ERR004",
     )
     .await;
-    expect_error(http().get(url(&emulator, "projects")), 401, "ERR009").await;
+    expect_error(emulator.http.get(url(&emulator, "projects")), 401, "ERR009").await;
 }
 
 #[tokio::test]
 async fn builder_replaces_default_projects_and_adds_users() {
-    let emulator = Emulator::builder()
-        .no_default_projects()
-        .project("0123456789ABCDEF0123456789ABCDEF", "Sales")
-        .project("FEDCBA9876543210FEDCBA9876543210", "Sales")
-        .user("hal", "9000")
-        .idle_timeout(5 * MINUTE)
-        .start()
-        .await;
+    let emulator = Fixture::new(
+        Emulator::builder()
+            .no_default_projects()
+            .project("0123456789ABCDEF0123456789ABCDEF", "Sales")
+            .project("FEDCBA9876543210FEDCBA9876543210", "Sales")
+            .user("hal", "9000")
+            .idle_timeout(5 * MINUTE)
+            .start()
+            .await,
+    );
     let hal = login(&emulator, json!({"username": "hal", "password": "9000"})).await;
     let (_, list) = send(authed(&emulator, Method::GET, "projects", &hal)).await;
     assert_eq!(list.as_array().unwrap().len(), 2);
@@ -533,7 +583,7 @@ async fn builder_replaces_default_projects_and_adds_users() {
 
 #[tokio::test]
 async fn project_header_is_required_and_checked_on_scoped_calls() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login_dave(&emulator).await;
     let body = expect_error(
         authed(&emulator, Method::GET, "sessions/projectId", &dave),
@@ -565,16 +615,28 @@ async fn project_header_is_required_and_checked_on_scoped_calls() {
 
 #[tokio::test]
 async fn unknown_path_is_404_err004_and_wrong_method_is_405_err001() {
-    let emulator = Emulator::start().await;
-    let body = expect_error(http().get(url(&emulator, "no/such/thing")), 404, "ERR004").await;
-    assert_eq!(body["message"], "HTTP 404 Not Found");
-    expect_error(
-        http().get(format!("{}/elsewhere", emulator.origin())),
+    let emulator = Fixture::start().await;
+    let body = expect_error(
+        emulator.http.get(url(&emulator, "no/such/thing")),
         404,
         "ERR004",
     )
     .await;
-    let body = expect_error(http().get(url(&emulator, "auth/login")), 405, "ERR001").await;
+    assert_eq!(body["message"], "HTTP 404 Not Found");
+    expect_error(
+        emulator
+            .http
+            .get(format!("{}/elsewhere", emulator.origin())),
+        404,
+        "ERR004",
+    )
+    .await;
+    let body = expect_error(
+        emulator.http.get(url(&emulator, "auth/login")),
+        405,
+        "ERR001",
+    )
+    .await;
     assert_eq!(body["message"], "HTTP 405 Method Not Allowed");
     let dave = login_dave(&emulator).await;
     expect_error(
@@ -587,7 +649,7 @@ async fn unknown_path_is_404_err004_and_wrong_method_is_405_err001() {
 
 #[tokio::test]
 async fn api_fault_applies_times_matching_requests_then_goes_away() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login_dave(&emulator).await;
     emulator.inject(Fault::path("projects").method("get").times(2).respond_api(
         500,
@@ -621,17 +683,17 @@ async fn api_fault_applies_times_matching_requests_then_goes_away() {
 
 #[tokio::test]
 async fn forbidden_faults_use_the_short_code_spelling() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     emulator.inject(Fault::any().respond_api(403, "ERR0014", "no privilege", None));
     emulator.inject(Fault::any().respond_api(403, "ERR0017", "no permission", None));
-    let body = expect_error(http().get(url(&emulator, "projects")), 403, "ERR014").await;
+    let body = expect_error(emulator.http.get(url(&emulator, "projects")), 403, "ERR014").await;
     assert!(body.get("iServerCode").is_none());
-    expect_error(http().get(url(&emulator, "projects")), 403, "ERR017").await;
+    expect_error(emulator.http.get(url(&emulator, "projects")), 403, "ERR017").await;
 }
 
 #[tokio::test]
 async fn html_empty_and_raw_faults_send_exactly_that() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     emulator.inject(Fault::path("auth/login").respond_html(502, "<html>Bad Gateway</html>"));
     emulator.inject(Fault::path("auth/login").respond_empty(503));
     emulator.inject(Fault::path("auth/login").respond_raw(500, "text/plain", b"oops"));
@@ -666,7 +728,7 @@ async fn html_empty_and_raw_faults_send_exactly_that() {
 
 #[tokio::test]
 async fn delay_fault_waits_then_answers_normally() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let delay = Duration::from_millis(100);
     emulator.inject(Fault::path("auth/login").delay(delay));
     let started = Instant::now();
@@ -681,7 +743,7 @@ async fn delay_fault_waits_then_answers_normally() {
 
 #[tokio::test]
 async fn expire_session_fault_turns_the_call_into_err009() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login_dave(&emulator).await;
     emulator.inject(Fault::path("sessions").expire_session());
     expect_error(
@@ -703,17 +765,22 @@ async fn expire_session_fault_turns_the_call_into_err009() {
 
 #[tokio::test]
 async fn faults_apply_before_routing_even_on_unknown_paths() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     emulator.inject(Fault::path("made/up").respond_empty(418));
-    let response = http().get(url(&emulator, "made/up")).send().await.unwrap();
+    let response = emulator
+        .http
+        .get(url(&emulator, "made/up"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 418);
     emulator.inject(Fault::path("projects").times(0).respond_empty(500));
-    expect_error(http().get(url(&emulator, "projects")), 401, "ERR009").await;
+    expect_error(emulator.http.get(url(&emulator, "projects")), 401, "ERR009").await;
 }
 
 #[tokio::test]
 async fn requests_are_recorded_with_path_query_lowercased_headers_and_body() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let dave = login_dave(&emulator).await;
     let _ = authed(&emulator, Method::GET, "searches/results", &dave)
         .query(&[("name", "x")])
@@ -721,7 +788,12 @@ async fn requests_are_recorded_with_path_query_lowercased_headers_and_body() {
         .send()
         .await
         .unwrap();
-    let _ = http().get(url(&emulator, "nowhere")).send().await.unwrap();
+    let _ = emulator
+        .http
+        .get(url(&emulator, "nowhere"))
+        .send()
+        .await
+        .unwrap();
 
     let requests = emulator.requests();
     assert_eq!(requests.len(), 3);
@@ -760,7 +832,7 @@ async fn requests_are_recorded_with_path_query_lowercased_headers_and_body() {
 
 #[tokio::test]
 async fn recording_can_be_switched_off() {
-    let emulator = Emulator::builder().record_requests(false).start().await;
+    let emulator = Fixture::new(Emulator::builder().record_requests(false).start().await);
     login_dave(&emulator).await;
     assert!(emulator.requests().is_empty());
     assert_eq!(emulator.count("POST", "auth/login"), 0);
@@ -769,7 +841,7 @@ async fn recording_can_be_switched_off() {
 
 #[tokio::test]
 async fn open_sessions_counts_live_sessions_only() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     assert_eq!(emulator.open_sessions(), 0);
     let first = login_dave(&emulator).await;
     login_dave(&emulator).await;
@@ -784,14 +856,42 @@ async fn open_sessions_counts_live_sessions_only() {
 
 #[tokio::test]
 async fn shutdown_closes_the_listener() {
-    let emulator = Emulator::start().await;
+    let emulator = Fixture::start().await;
     let base = emulator.base_url();
-    emulator.shutdown().await;
+    emulator.emulator.shutdown().await;
     let refused = reqwest::Client::new()
         .get(format!("{base}projects"))
         .send()
         .await;
     assert!(refused.is_err_and(|e| e.is_connect()));
+}
+
+#[test]
+fn request_log_keeps_only_the_newest_entries() {
+    let mut log = crate::record::RequestLog::default();
+    let request = |n: usize| crate::RecordedRequest {
+        method: "GET".into(),
+        path: format!("r{n}"),
+        query: None,
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    for n in 0..=crate::record::MAX_RECORDED {
+        log.push(request(n));
+    }
+    let kept = log.snapshot();
+    assert_eq!(kept.len(), 10_000);
+    assert_eq!(kept[0].path, "r1");
+    assert_eq!(kept[9_999].path, "r10000");
+}
+
+#[test]
+fn public_types_can_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Emulator>();
+    send_sync::<crate::EmulatorBuilder>();
+    send_sync::<Fault>();
+    send_sync::<crate::RecordedRequest>();
 }
 
 #[test]
