@@ -36,8 +36,14 @@ pub(crate) fn project_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// A cargo invocation: its arguments and extra environment.
+type Step = (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
 fn ci() -> ExitCode {
-    let steps: &[(&[&str], &[(&str, &str)])] = &[
+    let steps: &[Step] = &[
         (&["fmt", "--all", "--", "--check"], &[]),
         (
             &[

@@ -227,7 +227,10 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("default_headers", &self.headers.keys().collect::<Vec<_>>())
             .field("root_certs", &self.root_certs.len())
-            .field("identity", &self.identity_pem.as_ref().map(|_| "** redacted **"))
+            .field(
+                "identity",
+                &self.identity_pem.as_ref().map(|_| "** redacted **"),
+            )
             .field("danger_accept_invalid_certs", &self.accept_invalid_certs)
             .field("proxy", &self.proxy.as_ref().map(|_| "** set **"))
             .field("max_redirects", &self.max_redirects)

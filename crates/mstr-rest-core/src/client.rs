@@ -179,7 +179,10 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base)
-            .field("auth_token", &self.has_auth_token().then_some("** redacted **"))
+            .field(
+                "auth_token",
+                &self.has_auth_token().then_some("** redacted **"),
+            )
             .field("cookies", &*self.inner.jar())
             .field("timeout", &self.inner.timeout)
             .finish()

@@ -8,7 +8,10 @@ use crate::cookies::CookieJar;
 #[test]
 fn base_url_gets_a_trailing_slash() {
     let base = BaseUrl::parse("https://h.example.com/MicroStrategyLibrary/api").unwrap();
-    assert_eq!(base.as_str(), "https://h.example.com/MicroStrategyLibrary/api/");
+    assert_eq!(
+        base.as_str(),
+        "https://h.example.com/MicroStrategyLibrary/api/"
+    );
 }
 
 #[test]
@@ -32,7 +35,9 @@ fn relative_and_rooted_paths_keep_the_base_path() {
 fn absolute_urls_pass_through() {
     let base = BaseUrl::parse("http://h/api/").unwrap();
     assert_eq!(
-        base.join("HTTPS://other.example.com/x?y=1").unwrap().as_str(),
+        base.join("HTTPS://other.example.com/x?y=1")
+            .unwrap()
+            .as_str(),
         "https://other.example.com/x?y=1"
     );
 }
@@ -113,7 +118,10 @@ fn jar_replaces_same_name_and_honours_max_age_zero() {
     let mut jar = CookieJar::default();
     let url = Url::parse("http://h/api/x").unwrap();
     jar.store(&url, &set_cookies(&["a=1; Path=/", "b=2; Path=/"]));
-    jar.store(&url, &set_cookies(&["a=3; Path=/", "b=; Path=/; Max-Age=0"]));
+    jar.store(
+        &url,
+        &set_cookies(&["a=3; Path=/", "b=; Path=/; Max-Age=0"]),
+    );
     let listed: Vec<(String, String)> = jar
         .list()
         .into_iter()

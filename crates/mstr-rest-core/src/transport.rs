@@ -46,7 +46,11 @@ pub(crate) async fn execute(client: &Client, req: Prepared) -> Result<Response> 
             }
             Err(Error::Api(e)) => {
                 span.record("status", e.status);
-                tracing::debug!(status = e.status, code = e.code.as_deref(), "error response");
+                tracing::debug!(
+                    status = e.status,
+                    code = e.code.as_deref(),
+                    "error response"
+                );
             }
             Err(e) => tracing::debug!(error = %e, "request failed"),
         }
@@ -83,10 +87,7 @@ async fn follow(client: &Client, req: Prepared) -> Result<Response> {
                 out.insert(COOKIE, cookie);
             }
         }
-        let mut builder = inner
-            .http
-            .request(method.clone(), url.clone())
-            .headers(out);
+        let mut builder = inner.http.request(method.clone(), url.clone()).headers(out);
         match &body {
             Some(bytes) => builder = builder.body(bytes.clone()),
             // The server and the Python library expect `Content-Length: 0` on an empty POST/PUT.
@@ -107,32 +108,33 @@ async fn follow(client: &Client, req: Prepared) -> Result<Response> {
         }
 
         let status = resp.status();
-        if status.is_redirection() && hops < inner.max_redirects {
-            if let Some(next) = redirect_target(&url, resp.headers()) {
-                let (next_method, keep_body) = match status {
-                    StatusCode::SEE_OTHER => (Method::GET, false),
-                    StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND if method == Method::POST => {
-                        (Method::GET, false)
-                    }
-                    _ => (method.clone(), true),
-                };
-                let next_body = if keep_body { body.clone() } else { None };
-                // Never re-send a body to a foreign origin: return the 3xx for the caller to judge.
-                if next_body.is_some() && !inner.base.is_same_origin(&next) {
-                    tracing::debug!("not following a body-carrying redirect to another origin");
-                    return Ok(Response::new(resp, method, &url));
+        if status.is_redirection()
+            && hops < inner.max_redirects
+            && let Some(next) = redirect_target(&url, resp.headers())
+        {
+            let (next_method, keep_body) = match status {
+                StatusCode::SEE_OTHER => (Method::GET, false),
+                StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND if method == Method::POST => {
+                    (Method::GET, false)
                 }
-                tracing::debug!(
-                    status = status.as_u16(),
-                    same_origin = inner.base.is_same_origin(&next),
-                    "following redirect"
-                );
-                hops += 1;
-                method = next_method;
-                body = next_body;
-                url = next;
-                continue;
+                _ => (method.clone(), true),
+            };
+            let next_body = if keep_body { body.clone() } else { None };
+            // Never re-send a body to a foreign origin: return the 3xx for the caller to judge.
+            if next_body.is_some() && !inner.base.is_same_origin(&next) {
+                tracing::debug!("not following a body-carrying redirect to another origin");
+                return Ok(Response::new(resp, method, &url));
             }
+            tracing::debug!(
+                status = status.as_u16(),
+                same_origin = inner.base.is_same_origin(&next),
+                "following redirect"
+            );
+            hops += 1;
+            method = next_method;
+            body = next_body;
+            url = next;
+            continue;
         }
         if status.as_u16() >= 400 {
             return Err(Error::Api(read_error(resp).await));

@@ -208,8 +208,8 @@ fn excerpt(content_type: Option<&str>, body: &[u8]) -> String {
         cut = &cut[..e.valid_up_to()];
     }
     let text = String::from_utf8_lossy(cut);
-    let is_html = content_type.is_some_and(|ct| ct.contains("html"))
-        || text.trim_start().starts_with('<');
+    let is_html =
+        content_type.is_some_and(|ct| ct.contains("html")) || text.trim_start().starts_with('<');
     let text = if is_html {
         strip_tags(&text)
     } else {
@@ -260,4 +260,3 @@ fn reason_phrase(status: u16) -> Option<&'static str> {
         _ => return None,
     })
 }
-

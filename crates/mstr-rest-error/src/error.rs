@@ -363,7 +363,11 @@ impl fmt::Display for CredentialError {
                 "could not resolve {field} from {}: {}",
                 self.source_name, self.message
             ),
-            None => write!(f, "could not resolve {}: {}", self.source_name, self.message),
+            None => write!(
+                f,
+                "could not resolve {}: {}",
+                self.source_name, self.message
+            ),
         }
     }
 }

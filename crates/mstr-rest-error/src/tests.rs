@@ -41,8 +41,14 @@ fn every_documented_code_maps_to_its_kind() {
 
 #[test]
 fn both_spellings_give_the_same_code_number() {
-    assert_eq!(ApiError::new(403, Some("ERR0014"), "x").code_number(), Some(14));
-    assert_eq!(ApiError::new(403, Some("ERR014"), "x").code_number(), Some(14));
+    assert_eq!(
+        ApiError::new(403, Some("ERR0014"), "x").code_number(),
+        Some(14)
+    );
+    assert_eq!(
+        ApiError::new(403, Some("ERR014"), "x").code_number(),
+        Some(14)
+    );
     assert_eq!(ApiError::new(403, Some("ERR0R22"), "x").code_number(), None);
     assert_eq!(ApiError::new(403, None, "x").code_number(), None);
 }
@@ -130,7 +136,11 @@ fn truncated_json_is_kept_as_text_not_lost() {
 fn huge_body_is_cut_to_the_excerpt_limit() {
     let body = "x".repeat(1 << 20);
     let err = ApiError::from_response(500, Some("text/plain"), body.as_bytes());
-    assert!(err.message.len() < BODY_EXCERPT_LIMIT + 64, "{}", err.message.len());
+    assert!(
+        err.message.len() < BODY_EXCERPT_LIMIT + 64,
+        "{}",
+        err.message.len()
+    );
     assert!(err.message.ends_with('…'));
 }
 
@@ -152,7 +162,9 @@ fn non_object_json_is_unknown() {
 fn error_display_never_repeats_its_source() {
     let io = std::io::Error::other("socket closed by peer xyzzy");
     let cases: Vec<Error> = vec![
-        Error::Transport(TransportError::timeout(std::io::Error::other("xyzzy timeout"))),
+        Error::Transport(TransportError::timeout(std::io::Error::other(
+            "xyzzy timeout",
+        ))),
         Error::Transport(TransportError::connect(io).with_request("GET", "http://h/api/x")),
         Error::Credential(
             CredentialError::not_found("env:MSTR_PASSWORD", "the variable is not set")

@@ -274,9 +274,7 @@ impl AuthenticatedSessionBuilder {
         Fut: Future<Output = Result<T>>,
     {
         let session = self.connect().await?;
-        let outcome = AssertUnwindSafe(f(session.session()))
-            .catch_unwind()
-            .await;
+        let outcome = AssertUnwindSafe(f(session.session())).catch_unwind().await;
         let logout = session.close().await;
         match outcome {
             Err(panic) => std::panic::resume_unwind(panic),
@@ -305,15 +303,20 @@ async fn resolve(field: &'static str, source: &dyn DynSource) -> Result<SecretSt
         .instrument(tracing::debug_span!("mstr_rest.resolve", field, source = %described))
         .await
         .map_err(|e: CredentialError| {
-            let e = if e.field().is_some() { e } else { e.for_field(field) };
+            let e = if e.field().is_some() {
+                e
+            } else {
+                e.for_field(field)
+            };
             Error::Credential(e)
         })
 }
 
 impl fmt::Debug for AuthenticatedSessionBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let describe =
-            |s: &Option<Box<dyn DynSource>>| -> Option<Cow<'static, str>> { s.as_ref().map(|s| s.describe_dyn()) };
+        let describe = |s: &Option<Box<dyn DynSource>>| -> Option<Cow<'static, str>> {
+            s.as_ref().map(|s| s.describe_dyn())
+        };
         f.debug_struct("AuthenticatedSessionBuilder")
             .field("base_url", &describe(&self.base_url))
             .field("identity_token", &describe(&self.identity_token))

@@ -11,7 +11,7 @@
 //! - [`AuthenticatedSession`]: connect-on-enter, logout-on-exit, with every credential a
 //!   lazily resolved [`SecretSource`].
 //! - Sources: literals (`&'static str`, `String`, `SecretString`), [`from_fn`],
-//!   [`try_from_fn`], [`from_async_fn`], [`env`], [`JsonSecret`] fields, and [`cached`].
+//!   [`try_from_fn`], [`from_async_fn`], [`env()`], [`JsonSecret`] fields, and [`cached`].
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> mstr_rest_session::Result<()> {

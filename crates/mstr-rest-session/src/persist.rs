@@ -101,7 +101,11 @@ impl Session {
         };
         let base_url = match map.get("base_url") {
             Some(Value::String(s)) => s.as_str(),
-            Some(_) => return Err(Error::config("the saved session's \"base_url\" is not a string")),
+            Some(_) => {
+                return Err(Error::config(
+                    "the saved session's \"base_url\" is not a string",
+                ));
+            }
             None => return Err(Error::config("the saved session has no \"base_url\"")),
         };
         let cookies = string_map(&map, "cookies")?;

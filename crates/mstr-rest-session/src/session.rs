@@ -358,7 +358,11 @@ impl Session {
     /// # Errors
     /// As [`session_info`](Self::session_info).
     pub async fn projects(&self) -> Result<Vec<Project>> {
-        if let Some(cached) = &*self.inner.projects.read().unwrap_or_else(PoisonError::into_inner)
+        if let Some(cached) = &*self
+            .inner
+            .projects
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
         {
             return Ok(cached.to_vec());
         }

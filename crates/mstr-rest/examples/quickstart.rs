@@ -21,7 +21,11 @@ async fn main() -> mstr_rest::Result<()> {
         .login(Credentials::standard("dave", "hellodave"))
         .await?;
     let me = session.user_info().await?;
-    println!("logged in as {} (has_session = {})", me.full_name, session.has_session());
+    println!(
+        "logged in as {} (has_session = {})",
+        me.full_name,
+        session.has_session()
+    );
 
     // 3. projects, cached after the first call
     println!("projects:");

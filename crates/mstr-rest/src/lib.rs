@@ -68,6 +68,11 @@ pub use mstr_rest_error::*;
 #[doc(inline)]
 pub use mstr_rest_session::*;
 
+/// Runs the README's examples as doctests, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 /// The everyday names: `use mstr_rest::prelude::*;`
 pub mod prelude {
     pub use crate::{

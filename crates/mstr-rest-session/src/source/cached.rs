@@ -120,9 +120,7 @@ impl<S: SecretSource> SecretSource for Cached<S> {
     async fn resolve(&self) -> Result<SecretString, CredentialError> {
         let mut slot = self.value.lock().await;
         if let Some((value, fetched)) = &*slot {
-            let fresh = self
-                .ttl
-                .is_none_or(|ttl| self.clock.now() < *fetched + ttl);
+            let fresh = self.ttl.is_none_or(|ttl| self.clock.now() < *fetched + ttl);
             if fresh {
                 return Ok(value.clone());
             }

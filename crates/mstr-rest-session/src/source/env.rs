@@ -11,7 +11,7 @@ use super::SecretSource;
 
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
-/// A source reading an environment variable at resolution time. See [`env`].
+/// A source reading an environment variable at resolution time. See [`env()`].
 #[derive(Clone)]
 pub struct Env {
     name: Cow<'static, str>,
