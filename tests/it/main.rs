@@ -1,1 +1,18 @@
-fn main() {}
+//! Cross-crate integration tests of mstr-rest: one binary (matklad's layout), one module per
+//! area. Exact request expectations run against `wiremock` (one `MockServer` per test);
+//! stateful flows run against `mstr-rest-emulator`. Everything goes through the public
+//! facade `mstr_rest::…`.
+
+mod authenticated;
+mod errors;
+mod flows;
+mod hardening;
+mod login;
+mod origin;
+mod persist;
+mod redaction;
+mod requests;
+mod session_calls;
+mod sources;
+mod support;
+mod tls;

@@ -11,12 +11,17 @@ usage: cargo xtask <command>
 
 commands:
   ci      cargo fmt --check, clippy -D warnings, doc -D warnings, test --workspace
+  bench   overhead, throughput (vs Python mstr-rest-requests) and connect-cost benchmarks
   help    this text";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("bench") => exit(run_cargo(
+            &["bench", "-p", "mstr-rest", "--bench", "client"],
+            &[],
+        )),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -69,6 +74,14 @@ fn ci() -> ExitCode {
     }
     println!("xtask ci: all steps passed");
     ExitCode::SUCCESS
+}
+
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn run_cargo(args: &[&str], envs: &[(&str, &str)]) -> bool {

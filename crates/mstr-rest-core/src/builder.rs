@@ -10,6 +10,7 @@ use mstr_rest_error::{Error, Result};
 use crate::Client;
 use crate::base_url::BaseUrl;
 use crate::client::ClientInner;
+use crate::retry::RetryPolicy;
 
 /// Default connect timeout: 10 seconds.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,6 +47,7 @@ pub struct ClientBuilder {
     proxy: Option<String>,
     no_proxy: bool,
     max_redirects: usize,
+    retry: RetryPolicy,
     error: Option<Error>,
 }
 
@@ -64,6 +66,7 @@ impl ClientBuilder {
             proxy: None,
             no_proxy: false,
             max_redirects: DEFAULT_MAX_REDIRECTS,
+            retry: RetryPolicy::default(),
             error: None,
         }
     }
@@ -152,6 +155,12 @@ impl ClientBuilder {
         self
     }
 
+    /// How transient failures are retried; default [`RetryPolicy::default`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Checks the settings and builds the client.
     ///
     /// # Errors
@@ -214,6 +223,7 @@ impl ClientBuilder {
                 self.headers,
                 self.timeout,
                 self.max_redirects,
+                self.retry,
             )),
         })
     }
@@ -234,6 +244,7 @@ impl fmt::Debug for ClientBuilder {
             .field("danger_accept_invalid_certs", &self.accept_invalid_certs)
             .field("proxy", &self.proxy.as_ref().map(|_| "** set **"))
             .field("max_redirects", &self.max_redirects)
+            .field("retry", &self.retry)
             .finish()
     }
 }

@@ -1,8 +1,11 @@
 //! [`Client`]: the shared transport state behind every request of a session.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
+
+use futures_util::future::BoxFuture;
 
 use http::{HeaderMap, HeaderValue, Method};
 use mstr_rest_error::{Error, Result};
@@ -12,6 +15,20 @@ use crate::base_url::BaseUrl;
 use crate::builder::ClientBuilder;
 use crate::cookies::CookieJar;
 use crate::request::RequestBuilder;
+use crate::retry::{RetryBudget, RetryPolicy};
+
+/// Logs in again when the server says the session expired (`ERR009`).
+///
+/// The transport knows nothing of credentials: the session layer installs this hook with
+/// [`Client::set_reauthenticator`]. When a request sent with the token of generation
+/// `stale` fails with `ERR009`, the transport calls the hook once and, if it succeeds,
+/// sends the request again with the new token. Implementations must be single flight:
+/// when [`Client::token_generation`] has moved past `stale`, another request already
+/// logged in again, and the hook returns at once.
+pub trait Reauthenticate: Send + Sync {
+    /// Replaces the expired token of generation `stale` with a fresh one.
+    fn reauthenticate(&self, stale: u64) -> BoxFuture<'_, Result<()>>;
+}
 
 /// The header carrying the session token.
 pub const AUTH_TOKEN_HEADER: &str = "X-MSTR-AuthToken";
@@ -34,8 +51,12 @@ pub(crate) struct ClientInner {
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_redirects: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) budget: RetryBudget,
     token: RwLock<Option<AuthToken>>,
+    generation: AtomicU64,
     cookies: Mutex<CookieJar>,
+    reauth: RwLock<Option<Arc<dyn Reauthenticate>>>,
 }
 
 struct AuthToken {
@@ -50,6 +71,7 @@ impl ClientInner {
         default_headers: HeaderMap,
         timeout: Option<Duration>,
         max_redirects: usize,
+        retry: RetryPolicy,
     ) -> ClientInner {
         ClientInner {
             http,
@@ -57,13 +79,37 @@ impl ClientInner {
             default_headers,
             timeout,
             max_redirects,
+            budget: retry.new_budget(),
+            retry,
             token: RwLock::new(None),
+            generation: AtomicU64::new(0),
             cookies: Mutex::new(CookieJar::default()),
+            reauth: RwLock::new(None),
         }
     }
 
-    pub(crate) fn token_header(&self) -> Option<HeaderValue> {
-        read(&self.token).as_ref().map(|t| t.header.clone())
+    /// The token header and its generation, read together.
+    pub(crate) fn token_header(&self) -> Option<(HeaderValue, u64)> {
+        let token = read(&self.token);
+        token
+            .as_ref()
+            .map(|t| (t.header.clone(), self.generation.load(Ordering::SeqCst)))
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn reauthenticator(&self) -> Option<Arc<dyn Reauthenticate>> {
+        read(&self.reauth).clone()
+    }
+
+    /// Drops the token the server just called expired — unless a newer one replaced it.
+    pub(crate) fn expire_token(&self, generation: u64) {
+        let mut token = write(&self.token);
+        if self.generation.load(Ordering::SeqCst) == generation {
+            *token = None;
+        }
     }
 
     pub(crate) fn jar(&self) -> MutexGuard<'_, CookieJar> {
@@ -132,16 +178,37 @@ impl Client {
             Error::decode("the X-MSTR-AuthToken the server sent is not a valid header value")
         })?;
         header.set_sensitive(true);
-        *write(&self.inner.token) = Some(AuthToken {
+        let mut slot = write(&self.inner.token);
+        *slot = Some(AuthToken {
             secret: token,
             header,
         });
+        self.inner.generation.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
     /// Forgets the token.
     pub fn clear_auth_token(&self) {
-        *write(&self.inner.token) = None;
+        let mut slot = write(&self.inner.token);
+        *slot = None;
+        self.inner.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Counts token changes: every [`set_auth_token`](Self::set_auth_token) and
+    /// [`clear_auth_token`](Self::clear_auth_token) moves it on. See [`Reauthenticate`].
+    pub fn token_generation(&self) -> u64 {
+        self.inner.generation()
+    }
+
+    /// Installs the hook that logs in again after `ERR009` (see [`Reauthenticate`]).
+    /// Hold only a weak reference to anything that owns this client, or neither is freed.
+    pub fn set_reauthenticator(&self, hook: Arc<dyn Reauthenticate>) {
+        *write(&self.inner.reauth) = Some(hook);
+    }
+
+    /// The retry policy requests use unless they set their own.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
     }
 
     /// True when a token is held. Sends nothing; the server may still have expired it.
@@ -185,6 +252,7 @@ impl fmt::Debug for Client {
             )
             .field("cookies", &*self.inner.jar())
             .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
             .finish()
     }
 }

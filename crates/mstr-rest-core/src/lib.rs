@@ -38,13 +38,15 @@ mod client;
 mod cookies;
 mod request;
 mod response;
+mod retry;
 mod transport;
 
 pub use base_url::BaseUrl;
 pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-pub use client::{AUTH_TOKEN_HEADER, Client, PROJECT_ID_HEADER};
+pub use client::{AUTH_TOKEN_HEADER, Client, PROJECT_ID_HEADER, Reauthenticate};
 pub use request::RequestBuilder;
 pub use response::Response;
+pub use retry::RetryPolicy;
 
 pub use bytes::Bytes;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};

@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::client::{AUTH_TOKEN_HEADER, Client, PROJECT_ID_HEADER};
 use crate::response::Response;
+use crate::retry::RetryPolicy;
 use crate::transport::{self, Prepared};
 
 /// A request being built. Nothing is sent until [`send`](RequestBuilder::send).
@@ -30,6 +31,8 @@ pub struct RequestBuilder {
     body: Option<Bytes>,
     include_auth: bool,
     timeout: Option<Duration>,
+    idempotent: bool,
+    retry: Option<RetryPolicy>,
     error: Option<Error>,
 }
 
@@ -44,6 +47,8 @@ impl RequestBuilder {
             body: None,
             include_auth: true,
             timeout: None,
+            idempotent: false,
+            retry: None,
             error: None,
         }
     }
@@ -166,6 +171,19 @@ impl RequestBuilder {
         self
     }
 
+    /// Marks a `POST` (or `PATCH`) as safe to send twice, so it is retried like a `GET`
+    /// on 429/502/503/504. Only do this when the server treats a repeat as a no-op.
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
     fn set_content_type(&mut self, value: &'static str) {
         if !self.headers.contains_key(CONTENT_TYPE) {
             self.headers
@@ -199,6 +217,8 @@ impl RequestBuilder {
                 body: self.body,
                 include_auth: self.include_auth,
                 timeout: self.timeout,
+                idempotent: self.idempotent,
+                retry: self.retry,
             },
         )
         .await

@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::client::{AUTH_TOKEN_HEADER, Client};
 use crate::response::Response;
+use crate::retry::{RetryPolicy, is_idempotent, retry_after, retryable};
 
 /// Error bodies are read up to this size; the rest is never downloaded.
 pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -23,6 +24,16 @@ pub(crate) struct Prepared {
     pub(crate) body: Option<Bytes>,
     pub(crate) include_auth: bool,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) idempotent: bool,
+    pub(crate) retry: Option<RetryPolicy>,
+}
+
+/// One attempt's outcome, with what the retry logic needs to know about it.
+struct Attempt {
+    result: Result<Response>,
+    /// The token generation the request carried, if it carried one.
+    generation: Option<u64>,
+    retry_after: Option<Duration>,
 }
 
 pub(crate) async fn execute(client: &Client, req: Prepared) -> Result<Response> {
@@ -30,13 +41,13 @@ pub(crate) async fn execute(client: &Client, req: Prepared) -> Result<Response> 
         "mstr_rest.request",
         method = %req.method,
         path = req.url.path(),
-        attempt = 1u32,
+        attempt = Empty,
         status = Empty,
         latency_ms = Empty,
     );
     async move {
         let started = Instant::now();
-        let result = follow(client, req).await;
+        let result = reauthenticating(client, &req).await;
         let span = tracing::Span::current();
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         match &result {
@@ -60,28 +71,122 @@ pub(crate) async fn execute(client: &Client, req: Prepared) -> Result<Response> 
     .await
 }
 
-async fn follow(client: &Client, req: Prepared) -> Result<Response> {
-    let Prepared {
-        mut method,
-        mut url,
-        headers,
-        mut body,
-        include_auth,
-        timeout,
-    } = req;
+/// On `ERR009`, asks the session layer to log in again (once) and replays the request.
+/// The request never ran on the server (it was refused for its session), so replaying it
+/// is safe whatever its method; bodies are held as `Bytes` and so always replayable.
+async fn reauthenticating(client: &Client, req: &Prepared) -> Result<Response> {
+    let mut relogged = false;
+    loop {
+        let attempt = retrying(client, req).await;
+        let (Err(Error::Api(e)), Some(generation)) = (&attempt.result, attempt.generation) else {
+            return attempt.result;
+        };
+        if !e.is_session_expired() || is_auth_endpoint(client, &req.url) {
+            return attempt.result;
+        }
+        match client.inner.reauthenticator() {
+            Some(hook) if !relogged => {
+                tracing::info!("session expired; logging in again");
+                if let Err(e) = hook.reauthenticate(generation).await {
+                    // Do not let every later request try (and maybe lock the account).
+                    client.inner.expire_token(generation);
+                    return Err(e);
+                }
+                relogged = true;
+            }
+            _ => {
+                // The server no longer knows this token: stop advertising a session.
+                client.inner.expire_token(generation);
+                return attempt.result;
+            }
+        }
+    }
+}
+
+fn is_auth_endpoint(client: &Client, url: &Url) -> bool {
+    client.inner.base.is_same_origin(url)
+        && url
+            .path()
+            .strip_prefix(client.inner.base.as_url().path())
+            .is_some_and(|rest| rest.starts_with("auth/"))
+}
+
+async fn retrying(client: &Client, req: &Prepared) -> Attempt {
+    let policy = req.retry.unwrap_or(client.inner.retry);
+    let idempotent = req.idempotent || is_idempotent(&req.method);
+    let deadline = Instant::now() + policy.total_deadline();
+    client.inner.budget.deposit();
+    let mut retries = 0u32;
+    loop {
+        tracing::Span::current().record("attempt", retries + 1);
+        let attempt = follow(client, req).await;
+        let Err(err) = &attempt.result else {
+            return attempt;
+        };
+        let Some(reason) = retryable(err, idempotent) else {
+            return attempt;
+        };
+        let wait = policy
+            .backoff(retries + 1)
+            .max(attempt.retry_after.unwrap_or_default());
+        if retries >= policy.retries()
+            || Instant::now() + wait > deadline
+            || !client.inner.budget.withdraw()
+        {
+            return attempt;
+        }
+        retries += 1;
+        tracing::warn!(
+            attempt = retries + 1,
+            reason,
+            wait_ms = wait.as_millis() as u64,
+            "retrying"
+        );
+        tokio::time::sleep(wait).await;
+    }
+}
+
+async fn follow(client: &Client, req: &Prepared) -> Attempt {
+    let mut generation = None;
+    let result = follow_inner(client, req, &mut generation).await;
+    match result {
+        Ok(resp) => Attempt {
+            result: Ok(resp),
+            generation,
+            retry_after: None,
+        },
+        Err((err, retry_after)) => Attempt {
+            result: Err(err),
+            generation,
+            retry_after,
+        },
+    }
+}
+
+type Failure = (Error, Option<Duration>);
+
+async fn follow_inner(
+    client: &Client,
+    req: &Prepared,
+    generation: &mut Option<u64>,
+) -> std::result::Result<Response, Failure> {
     let inner = &client.inner;
+    let mut method = req.method.clone();
+    let mut url = req.url.clone();
+    let mut body = req.body.clone();
     let mut hops = 0;
     loop {
         let same_origin = inner.base.is_same_origin(&url);
         let mut out = HeaderMap::new();
-        for (name, value) in inner.default_headers.iter().chain(headers.iter()) {
+        for (name, value) in inner.default_headers.iter().chain(req.headers.iter()) {
             if same_origin || !is_mstr_header(name.as_str()) {
                 out.append(name.clone(), value.clone());
             }
         }
-        if same_origin && include_auth {
-            if let Some(token) = inner.token_header() {
+        if same_origin && req.include_auth {
+            if let Some((token, token_generation)) = inner.token_header() {
                 out.insert(AUTH_TOKEN_HEADER, token);
+                *generation = Some(token_generation);
             }
             if let Some(cookie) = inner.jar().header_for(&url) {
                 out.insert(COOKIE, cookie);
@@ -96,13 +201,13 @@ async fn follow(client: &Client, req: Prepared) -> Result<Response> {
             }
             None => {}
         }
-        if let Some(t) = timeout.or(inner.timeout) {
+        if let Some(t) = req.timeout.or(inner.timeout) {
             builder = builder.timeout(t);
         }
         let resp = builder
             .send()
             .await
-            .map_err(|e| transport_error(e, &method, &url))?;
+            .map_err(|e| (transport_error(e, &method, &url), None))?;
         if same_origin {
             inner.jar().store(&url, resp.headers());
         }
@@ -137,7 +242,8 @@ async fn follow(client: &Client, req: Prepared) -> Result<Response> {
             continue;
         }
         if status.as_u16() >= 400 {
-            return Err(Error::Api(read_error(resp).await));
+            let wait = retry_after(status, resp.headers());
+            return Err((Error::Api(read_error(resp).await), wait));
         }
         return Ok(Response::new(resp, method, &url));
     }

@@ -51,6 +51,7 @@ enum Canned {
         content_type: Option<String>,
         body: Vec<u8>,
     },
+    Reset,
 }
 
 impl Fault {
@@ -149,6 +150,14 @@ impl Fault {
         self
     }
 
+    /// Answers 200 with a JSON content type, sends the start of a body, then breaks the
+    /// connection — like a proxy or server that dies mid-response. The client sees a broken
+    /// body, not an HTTP error.
+    pub fn reset_mid_body(mut self) -> Fault {
+        self.response = Some(Canned::Reset);
+        self
+    }
+
     /// Waits `d` (real time) before answering, normally or with the `respond_*` answer.
     pub fn delay(mut self, d: Duration) -> Fault {
         self.delay = Some(d);
@@ -185,6 +194,19 @@ impl Fault {
                 )
                     .into_response(),
             ),
+            Canned::Reset => {
+                let chunks: [Result<&'static [u8], std::io::Error>; 2] = [
+                    Ok(b"{\"partial\": [1, 2, 3,"),
+                    Err(std::io::Error::other("connection reset by the emulator")),
+                ];
+                let mut response =
+                    Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    header::HeaderValue::from_static("application/json"),
+                );
+                Some(response)
+            }
             Canned::Raw {
                 status,
                 content_type,

@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use futures_util::FutureExt;
 use mstr_rest_error::{CredentialError, Error, Result};
@@ -12,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
 use crate::credentials::Credentials;
+use crate::relogin::{Recipe, SourcePlan};
 use crate::session::{Session, SessionBuilder};
 use crate::source::{DynSource, SecretSource};
 
@@ -60,6 +62,8 @@ pub struct AuthenticatedSessionBuilder {
     password: Option<Box<dyn DynSource>>,
     ldap: bool,
     keep_session_open: bool,
+    no_relogin: bool,
+    keepalive: Option<std::time::Duration>,
     configure: Option<Configure>,
 }
 
@@ -178,6 +182,23 @@ impl AuthenticatedSessionBuilder {
         self
     }
 
+    /// Whether to log in again from the sources when the server expires the session
+    /// (`ERR009`) and replay the request; default true. A re-login the server refuses
+    /// makes the sources forget cached values and tries once more, so a rotated password
+    /// is picked up without a restart. Delegated sessions cannot log in again (identity
+    /// tokens are single use).
+    pub fn relogin(mut self, relogin: bool) -> Self {
+        self.no_relogin = !relogin;
+        self
+    }
+
+    /// Sends `PUT sessions` every `period` while connected (see
+    /// [`SessionBuilder::keepalive`]).
+    pub fn keepalive(mut self, period: std::time::Duration) -> Self {
+        self.keepalive = Some(period);
+        self
+    }
+
     /// Adjusts the session's transport settings (timeouts, TLS, proxy) before it is built.
     ///
     /// ```
@@ -211,14 +232,13 @@ impl AuthenticatedSessionBuilder {
             password,
             ldap,
             keep_session_open,
+            no_relogin,
+            keepalive,
             configure,
         } = self;
         let base_url = base_url
             .ok_or_else(|| Error::config("no base URL: call .base_url(..) on the builder"))?;
-        let plan = match (identity_token, api_key, username, password) {
-            (Some(t), ..) => Plan::Delegate(t),
-            (None, Some(k), ..) => Plan::ApiKey(k),
-            (None, None, Some(u), Some(p)) => Plan::Password(u, p),
+        match (&identity_token, &api_key, &username, &password) {
             (None, None, Some(_), None) => {
                 return Err(Error::config(
                     "a username was given without a password: add .password(..), or use .api_key(..) for an API key",
@@ -229,32 +249,44 @@ impl AuthenticatedSessionBuilder {
                     "a password was given without a username: add .username(..)",
                 ));
             }
-            (None, None, None, None) => Plan::Anonymous,
+            _ => {}
+        }
+        // Only the sources of the chosen mode are kept, so the others are never resolved.
+        let plan = match identity_token {
+            Some(_) => None,
+            None if api_key.is_some() => Some(SourcePlan {
+                api_key,
+                username: None,
+                password: None,
+                ldap,
+            }),
+            None => Some(SourcePlan {
+                api_key: None,
+                username,
+                password,
+                ldap,
+            }),
         };
 
         let base_url = resolve("base_url", &*base_url).await?;
-        let credentials = match &plan {
-            Plan::Delegate(t) => Credentials::IdentityToken(resolve("identity_token", &**t).await?),
-            Plan::ApiKey(k) => Credentials::ApiKey(resolve("api_key", &**k).await?),
-            Plan::Password(u, p) => {
-                let username = resolve("username", &**u).await?;
-                let password = resolve("password", &**p).await?;
-                let username = username.expose_secret().to_owned();
-                if ldap {
-                    Credentials::Ldap { username, password }
-                } else {
-                    Credentials::Standard { username, password }
-                }
-            }
-            Plan::Anonymous => Credentials::Anonymous,
+        let credentials = match (&identity_token, &plan) {
+            (Some(t), _) => Credentials::IdentityToken(resolve("identity_token", &**t).await?),
+            (None, Some(plan)) => plan.credentials().await?,
+            (None, None) => Credentials::Anonymous,
         };
 
         let mut builder = Session::builder(base_url.expose_secret());
         if let Some(configure) = configure {
             builder = configure(builder);
         }
+        if let Some(period) = keepalive {
+            builder = builder.keepalive(period);
+        }
         let session = builder.build()?;
         session.login(credentials).await?;
+        if let Some(plan) = plan.filter(|_| !no_relogin) {
+            session.install_recipe(Recipe::Sources(Arc::new(plan)));
+        }
         Ok(AuthenticatedSession {
             session,
             logout_on_close: !keep_session_open,
@@ -289,14 +321,7 @@ impl AuthenticatedSessionBuilder {
     }
 }
 
-enum Plan {
-    Delegate(Box<dyn DynSource>),
-    ApiKey(Box<dyn DynSource>),
-    Password(Box<dyn DynSource>, Box<dyn DynSource>),
-    Anonymous,
-}
-
-async fn resolve(field: &'static str, source: &dyn DynSource) -> Result<SecretString> {
+pub(crate) async fn resolve(field: &'static str, source: &dyn DynSource) -> Result<SecretString> {
     let described = source.describe_dyn();
     source
         .resolve_boxed()
@@ -325,6 +350,8 @@ impl fmt::Debug for AuthenticatedSessionBuilder {
             .field("password", &describe(&self.password))
             .field("ldap", &self.ldap)
             .field("logout_on_close", &!self.keep_session_open)
+            .field("relogin", &!self.no_relogin)
+            .field("keepalive", &self.keepalive)
             .finish()
     }
 }

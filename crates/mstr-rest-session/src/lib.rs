@@ -29,8 +29,10 @@
 
 mod authenticated;
 mod credentials;
+mod keepalive;
 mod persist;
 mod project;
+mod relogin;
 mod session;
 mod source;
 

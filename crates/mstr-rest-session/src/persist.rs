@@ -121,8 +121,11 @@ impl Session {
                 builder = builder.default_header(name, value);
             }
         }
-        let (client, application_type) = builder.into_parts();
-        let session = Session::from_parts(client.build()?, application_type);
+        let (client, application_type, keepalive, relogin) = builder.into_parts();
+        let session = Session::from_parts(client.build()?, application_type, keepalive);
+        if let Some(credentials) = relogin {
+            session.install_recipe(crate::relogin::Recipe::Fixed(credentials));
+        }
         for (name, value) in cookies {
             session
                 .client()

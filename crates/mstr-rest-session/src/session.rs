@@ -10,7 +10,9 @@ use secrecy::SecretString;
 use tracing::Instrument;
 
 use crate::credentials::{Credentials, DelegateBody, LoginBody};
+use crate::keepalive::{KeepAlive, Ticks};
 use crate::project::{Project, UserInfo};
+use crate::relogin::{Hook, Recipe};
 
 /// The header in which `POST auth/identityToken` returns the new identity token.
 pub const IDENTITY_TOKEN_HEADER: &str = "X-MSTR-IdentityToken";
@@ -40,10 +42,14 @@ pub struct Session {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     client: Client,
     application_type: i32,
     projects: RwLock<Option<Arc<Vec<Project>>>>,
+    recipe: RwLock<Option<Recipe>>,
+    /// Held while logging in again: the single flight of re-logins.
+    pub(crate) relogin_flight: tokio::sync::Mutex<()>,
+    keepalive: KeepAlive,
 }
 
 /// Builds a [`Session`]; every transport setting of [`ClientBuilder`] is here too.
@@ -52,6 +58,8 @@ struct Inner {
 pub struct SessionBuilder {
     client: ClientBuilder,
     application_type: i32,
+    relogin: Option<Credentials>,
+    keepalive: Option<Ticks>,
 }
 
 impl SessionBuilder {
@@ -128,19 +136,48 @@ impl SessionBuilder {
         self
     }
 
+    /// How transient failures are retried (default: 2 retries with back-off, idempotent
+    /// requests only; see [`RetryPolicy`](mstr_rest_core::RetryPolicy)).
+    pub fn retry(mut self, policy: mstr_rest_core::RetryPolicy) -> Self {
+        self.client = self.client.retry(policy);
+        self
+    }
+
+    /// Logs in again with `credentials` when the server expires the session (`ERR009`),
+    /// then replays the request that found out — once. Concurrent requests share one
+    /// login. Off by default for a plain `Session` (an
+    /// [`AuthenticatedSession`](crate::AuthenticatedSession) does it from its sources).
+    pub fn relogin(mut self, credentials: Credentials) -> Self {
+        self.relogin = Some(credentials);
+        self
+    }
+
+    /// Sends `PUT sessions` every `period` while logged in, so an idle session is not
+    /// expired by the server. Stops on logout and when the last handle is dropped.
+    pub fn keepalive(mut self, period: Duration) -> Self {
+        self.keepalive = Some(Ticks::Every(period));
+        self
+    }
+
+    /// Drives the keep-alive by hand, one `PUT sessions` per message: for tests, which must
+    /// not wait for real time to pass. The task ends (and drops `ticks`) on logout.
+    pub fn keepalive_ticks(mut self, ticks: tokio::sync::mpsc::Receiver<()>) -> Self {
+        self.keepalive = Some(Ticks::Manual(ticks));
+        self
+    }
+
     /// Builds the session (not logged in yet).
     ///
     /// # Errors
     /// [`Error::Config`] naming the bad value: a base URL without `http(s)` scheme or host,
     /// an invalid header, certificate or proxy.
     pub fn build(self) -> Result<Session> {
-        Ok(Session {
-            inner: Arc::new(Inner {
-                client: self.client.build()?,
-                application_type: self.application_type,
-                projects: RwLock::new(None),
-            }),
-        })
+        let session =
+            Session::from_parts(self.client.build()?, self.application_type, self.keepalive);
+        if let Some(credentials) = self.relogin {
+            session.install_recipe(Recipe::Fixed(credentials));
+        }
+        Ok(session)
     }
 }
 
@@ -149,6 +186,8 @@ impl fmt::Debug for SessionBuilder {
         f.debug_struct("SessionBuilder")
             .field("client", &self.client)
             .field("application_type", &self.application_type)
+            .field("relogin", &self.relogin.as_ref().map(Credentials::mode))
+            .field("keepalive", &self.keepalive.is_some())
             .finish()
     }
 }
@@ -160,6 +199,8 @@ impl Session {
         SessionBuilder {
             client: Client::builder(base_url),
             application_type: DEFAULT_APPLICATION_TYPE,
+            relogin: None,
+            keepalive: None,
         }
     }
 
@@ -209,11 +250,17 @@ impl Session {
     /// when refused; [`Error::Decode`] when the server answers 2xx without a token;
     /// [`Error::Transport`].
     pub async fn login(&self, credentials: Credentials) -> Result<()> {
+        self.login_inner(credentials).await?;
+        self.inner.keepalive.start(Arc::downgrade(&self.inner));
+        Ok(())
+    }
+
+    pub(crate) async fn login_inner(&self, credentials: Credentials) -> Result<()> {
         let Some(body) = LoginBody::new(&credentials, self.inner.application_type) else {
             let Credentials::IdentityToken(token) = credentials else {
                 return Err(Error::config("these credentials cannot log in"));
             };
-            return self.delegate(token).await;
+            return self.delegate_inner(token).await;
         };
         let mode = credentials.mode();
         async {
@@ -235,7 +282,12 @@ impl Session {
     /// # Errors
     /// As [`login`](Self::login).
     pub async fn delegate(&self, identity_token: impl Into<SecretString>) -> Result<()> {
-        let token = identity_token.into();
+        self.delegate_inner(identity_token.into()).await?;
+        self.inner.keepalive.start(Arc::downgrade(&self.inner));
+        Ok(())
+    }
+
+    async fn delegate_inner(&self, token: SecretString) -> Result<()> {
         async {
             let resp = self
                 .post("auth/delegate")
@@ -287,6 +339,7 @@ impl Session {
 
     /// Forgets the token, the cookies and the project cache without telling the server.
     pub fn forget(&self) {
+        self.inner.keepalive.stop();
         self.inner.client.clear_auth_token();
         self.inner.client.clear_cookies();
         self.clear_projects();
@@ -406,20 +459,60 @@ impl Session {
             .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    pub(crate) fn from_parts(client: Client, application_type: i32) -> Session {
+    pub(crate) fn from_parts(
+        client: Client,
+        application_type: i32,
+        keepalive: Option<Ticks>,
+    ) -> Session {
         Session {
             inner: Arc::new(Inner {
                 client,
                 application_type,
                 projects: RwLock::new(None),
+                recipe: RwLock::new(None),
+                relogin_flight: tokio::sync::Mutex::new(()),
+                keepalive: KeepAlive::new(keepalive),
             }),
         }
+    }
+
+    pub(crate) fn relogin_flight(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.relogin_flight
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Session {
+        Session { inner }
+    }
+
+    /// Turns on re-login after `ERR009` with this recipe.
+    pub(crate) fn install_recipe(&self, recipe: Recipe) {
+        *self
+            .inner
+            .recipe
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(recipe);
+        self.inner
+            .client
+            .set_reauthenticator(Arc::new(Hook(Arc::downgrade(&self.inner))));
+    }
+
+    pub(crate) fn recipe(&self) -> Option<Recipe> {
+        self.inner
+            .recipe
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
 impl SessionBuilder {
-    pub(crate) fn into_parts(self) -> (ClientBuilder, i32) {
-        (self.client, self.application_type)
+    pub(crate) fn into_parts(self) -> (ClientBuilder, i32, Option<Ticks>, Option<Credentials>) {
+        (
+            self.client,
+            self.application_type,
+            self.keepalive,
+            self.relogin,
+        )
     }
 }
 

@@ -76,3 +76,86 @@ fn credentials_debug_never_shows_secrets() {
     );
     assert_eq!(format!("{:?}", all[2]), "ApiKey(** redacted **)");
 }
+
+mod from_json {
+    use proptest::prelude::*;
+
+    use crate::Session;
+
+    #[test]
+    fn python_dump_restores_token_and_cookie_but_not_the_python_headers() {
+        let dump = r#"{"base_url": "http://127.0.0.1:9/MicroStrategyLibrary/api/", "cookies": {"JSESSIONID": "c1"}, "headers": {"accept": "*/*", "user-agent": "python-httpx/0.28.1", "X-MSTR-AuthToken": "t1"}}"#;
+        let session = Session::from_json(dump).unwrap();
+        assert!(session.has_session());
+        assert!(session.client().default_headers().is_empty());
+        let again = session.to_json().unwrap();
+        assert_eq!(
+            again,
+            r#"{"base_url": "http://127.0.0.1:9/MicroStrategyLibrary/api/", "cookies": {"JSESSIONID": "c1"}, "headers": {"x-mstr-authtoken": "t1"}}"#
+        );
+    }
+
+    #[test]
+    fn bad_dumps_name_what_is_wrong() {
+        let cases = [
+            ("{", "not valid JSON"),
+            ("[]", "not a JSON object"),
+            ("{}", "no \"base_url\""),
+            (r#"{"base_url": 1}"#, "\"base_url\" is not a string"),
+            (r#"{"base_url": "x"}"#, "invalid base URL"),
+            (
+                r#"{"base_url": "http://h/", "cookies": []}"#,
+                "\"cookies\" is not an object",
+            ),
+            (
+                r#"{"base_url": "http://h/", "headers": {"a": 1}}"#,
+                "entry \"a\" is not a string",
+            ),
+            (
+                r#"{"base_url": "http://h/", "headers": {"x-mstr-authtoken": "a\nb"}}"#,
+                "not a valid header value",
+            ),
+        ];
+        for (input, expected) in cases {
+            let err = Session::from_json(input).unwrap_err();
+            assert!(err.to_string().contains(expected), "{input}: {err}");
+        }
+    }
+
+    proptest! {
+        // each case builds an HTTP client (~ms): 64 cases keep the suite fast
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn from_json_never_panics_on_arbitrary_text(text in ".{0,200}") {
+            let _ = Session::from_json(&text);
+        }
+
+        #[test]
+        fn from_json_never_panics_on_shaped_input(
+            base in "[a-z:/.0-9]{0,30}",
+            cookie in "[ -~]{0,20}",
+            header in "[ -~]{0,20}",
+            value in "[ -~\\n]{0,20}",
+        ) {
+            let doc = serde_json::json!({
+                "base_url": base,
+                "cookies": { cookie.clone(): cookie },
+                "headers": { header: value },
+            });
+            let _ = Session::from_json(&doc.to_string());
+        }
+
+        #[test]
+        fn to_json_round_trips(token in "[A-Za-z0-9]{1,40}", cookie in "[A-Za-z0-9]{1,40}") {
+            let dump = serde_json::json!({
+                "base_url": "https://h.example.com/MicroStrategyLibrary/api/",
+                "cookies": {"JSESSIONID": cookie},
+                "headers": {"x-mstr-authtoken": token},
+            });
+            let session = Session::from_json(&dump.to_string()).unwrap();
+            let again: serde_json::Value = serde_json::from_str(&session.to_json().unwrap()).unwrap();
+            prop_assert_eq!(again, dump);
+        }
+    }
+}

@@ -55,8 +55,13 @@
 //!
 //! ## Features
 //!
-//! None yet; cloud secret stores (`aws`, `azure`, `gcp`) and `blocking` come as
-//! additive, off-by-default features, so you compile only the SDKs you use.
+//! All off by default: you compile only the cloud SDK you use.
+//!
+//! | feature | adds | crate |
+//! |---|---|---|
+//! | `aws` | `mstr_rest::aws`: Secrets Manager and SSM Parameter Store sources | `mstr-rest-aws` |
+//! | `azure` | `mstr_rest::azure`: Key Vault sources and an ambient credential chain | `mstr-rest-azure` |
+//! | `gcp` | `mstr_rest::gcp`: Secret Manager sources over Application Default Credentials | `mstr-rest-gcp` |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -67,6 +72,21 @@ pub use mstr_rest_core::*;
 pub use mstr_rest_error::*;
 #[doc(inline)]
 pub use mstr_rest_session::*;
+
+/// AWS Secrets Manager and SSM Parameter Store sources (feature `aws`).
+#[cfg(feature = "aws")]
+#[doc(inline)]
+pub use mstr_rest_aws as aws;
+
+/// Azure Key Vault sources (feature `azure`).
+#[cfg(feature = "azure")]
+#[doc(inline)]
+pub use mstr_rest_azure as azure;
+
+/// Google Cloud Secret Manager sources (feature `gcp`).
+#[cfg(feature = "gcp")]
+#[doc(inline)]
+pub use mstr_rest_gcp as gcp;
 
 /// Runs the README's examples as doctests, so they stay true.
 #[cfg(doctest)]

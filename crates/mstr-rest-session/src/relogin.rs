@@ -1,0 +1,103 @@
+//! Logging in again after the server expired the session (`ERR009`).
+
+use std::sync::{Arc, Weak};
+
+use futures_util::future::BoxFuture;
+use mstr_rest_core::Reauthenticate;
+use mstr_rest_error::{ApiErrorKind, Error, Result};
+use secrecy::ExposeSecret;
+
+use crate::authenticated::resolve;
+use crate::credentials::Credentials;
+use crate::session::{Inner, Session};
+use crate::source::DynSource;
+
+/// What a session replays to log in again.
+#[derive(Clone)]
+pub(crate) enum Recipe {
+    /// Fixed credentials given to [`SessionBuilder::relogin`](crate::SessionBuilder::relogin).
+    Fixed(Credentials),
+    /// The sources of an `AuthenticatedSession`, resolved afresh each time.
+    Sources(Arc<SourcePlan>),
+}
+
+/// The credential sources of an `AuthenticatedSession` (the base URL is not re-resolved:
+/// a session belongs to one server).
+pub(crate) struct SourcePlan {
+    pub(crate) api_key: Option<Box<dyn DynSource>>,
+    pub(crate) username: Option<Box<dyn DynSource>>,
+    pub(crate) password: Option<Box<dyn DynSource>>,
+    pub(crate) ldap: bool,
+}
+
+impl SourcePlan {
+    pub(crate) async fn credentials(&self) -> Result<Credentials> {
+        match (&self.api_key, &self.username, &self.password) {
+            (Some(k), _, _) => Ok(Credentials::ApiKey(resolve("api_key", &**k).await?)),
+            (None, Some(u), Some(p)) => {
+                let username = resolve("username", &**u).await?.expose_secret().to_owned();
+                let password = resolve("password", &**p).await?;
+                Ok(if self.ldap {
+                    Credentials::Ldap { username, password }
+                } else {
+                    Credentials::Standard { username, password }
+                })
+            }
+            _ => Ok(Credentials::Anonymous),
+        }
+    }
+
+    /// Forgets cached values, so a rotated secret is read again.
+    fn invalidate(&self) {
+        for source in [&self.api_key, &self.username, &self.password]
+            .into_iter()
+            .flatten()
+        {
+            source.invalidate_dyn();
+        }
+    }
+}
+
+/// The hook installed on the client; weak, so the client does not keep its session alive.
+pub(crate) struct Hook(pub(crate) Weak<Inner>);
+
+impl Reauthenticate for Hook {
+    fn reauthenticate(&self, stale: u64) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let Some(inner) = self.0.upgrade() else {
+                return Err(Error::NotLoggedIn);
+            };
+            Session::from_inner(inner).relogin(stale).await
+        })
+    }
+}
+
+impl Session {
+    /// Logs in again with the stored recipe. Single flight: callers that saw the same
+    /// expired token wait for one login, then find the generation moved on.
+    pub(crate) async fn relogin(&self, stale: u64) -> Result<()> {
+        let _flight = self.relogin_flight().lock().await;
+        if self.client().token_generation() != stale {
+            return Ok(());
+        }
+        let Some(recipe) = self.recipe() else {
+            return Err(Error::NotLoggedIn);
+        };
+        // The old HTTP session is dead: its cookie must not ride along (Python pitfall 7).
+        self.client().clear_cookies();
+        match recipe {
+            Recipe::Fixed(credentials) => self.login_inner(credentials).await,
+            Recipe::Sources(plan) => {
+                let first = self.login_inner(plan.credentials().await?).await;
+                match first {
+                    Err(Error::Api(e)) if e.kind() == ApiErrorKind::LoginFailure => {
+                        tracing::info!("re-login refused; reading the credential sources again");
+                        plan.invalidate();
+                        self.login_inner(plan.credentials().await?).await
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Helpers shared by the test modules: canned wiremock answers, a session bound to a mock
+//! server, and matchers for results.
+
+use std::fmt::Debug;
+use std::time::{Duration, Instant};
+
+use mstr_rest::{ApiError, ConfigError, CredentialError, DecodeError, Error, Result, Session};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// The token the default [`login_ok`] answer hands out.
+pub(crate) const TOKEN: &str = "tok-0001";
+/// The `JSESSIONID` value the default [`login_ok`] answer sets.
+pub(crate) const COOKIE: &str = "jsession-0001";
+/// The id of the Tutorial project.
+pub(crate) const TUTORIAL_ID: &str = "B19DEDCC11D4E0EFC000EB9495D0F44F";
+
+/// The mock path of an API-relative path: `api("projects")` is
+/// `/MicroStrategyLibrary/api/projects`.
+pub(crate) fn api(relative: &str) -> String {
+    format!("/MicroStrategyLibrary/api/{relative}")
+}
+
+/// The base URL of the API on `server`, with its trailing slash.
+pub(crate) fn base_url(server: &MockServer) -> String {
+    format!("{}/MicroStrategyLibrary/api/", server.uri())
+}
+
+/// A session (not logged in) bound to `server`.
+pub(crate) fn session(server: &MockServer) -> Session {
+    Session::builder(base_url(server))
+        .build()
+        .expect("a mock server's URL is a valid base URL")
+}
+
+/// A successful login: 204 with `X-MSTR-AuthToken` and the `JSESSIONID` cookie.
+pub(crate) fn login_ok() -> ResponseTemplate {
+    login_ok_with(TOKEN, COOKIE)
+}
+
+/// A successful login handing out `token` and cookie `JSESSIONID={cookie}`.
+pub(crate) fn login_ok_with(token: &str, cookie: &str) -> ResponseTemplate {
+    ResponseTemplate::new(204)
+        .insert_header("X-MSTR-AuthToken", token)
+        .insert_header(
+            "Set-Cookie",
+            format!("JSESSIONID={cookie}; Path=/MicroStrategyLibrary; HttpOnly").as_str(),
+        )
+}
+
+/// A server error answer in the documented JSON shape.
+pub(crate) fn api_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "code": code,
+        "message": message,
+        "ticketId": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+    }))
+}
+
+/// Mounts a login answer that may be used any number of times.
+pub(crate) async fn mount_login(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path(api("auth/login")))
+        .respond_with(login_ok())
+        .named("login")
+        .mount(server)
+        .await;
+}
+
+/// A session on `server`, logged in with the default token and cookie through a login mock
+/// that must be called exactly once.
+pub(crate) async fn logged_in(server: &MockServer) -> Session {
+    Mock::given(method("POST"))
+        .and(path(api("auth/login")))
+        .respond_with(login_ok())
+        .expect(1)
+        .named("the one login")
+        .mount(server)
+        .await;
+    let session = session(server);
+    session
+        .login(mstr_rest::Credentials::standard("dave", "hellodave"))
+        .await
+        .expect("the mocked login succeeds");
+    session
+}
+
+/// Every request `server` received so far.
+pub(crate) async fn received(server: &MockServer) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .expect("request recording is on by default")
+}
+
+/// The requests `server` received with this method and API-relative path.
+pub(crate) async fn received_at(server: &MockServer, verb: &str, relative: &str) -> Vec<Request> {
+    let wanted = api(relative);
+    received(server)
+        .await
+        .into_iter()
+        .filter(|r| r.method.as_str() == verb && r.url.path() == wanted)
+        .collect()
+}
+
+/// One header of a recorded request, as text.
+pub(crate) fn header_of(request: &Request, name: &str) -> Option<String> {
+    request
+        .headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+/// Waits until `server` has received `n` requests with this method and path, driving the
+/// runtime with `yield_now` (no sleeping); gives up after a bounded number of rounds.
+pub(crate) async fn wait_for(server: &MockServer, verb: &str, relative: &str, n: usize) -> usize {
+    let started = Instant::now();
+    let mut seen = 0;
+    for _ in 0..200_000 {
+        seen = received_at(server, verb, relative).await.len();
+        if seen >= n || started.elapsed() > Duration::from_secs(10) {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    seen
+}
+
+/// A port on 127.0.0.1 nobody listens on: bound, then released.
+pub(crate) fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("a bound address").port()
+}
+
+/// The server's error, or a panic naming what came instead.
+pub(crate) fn api_err<T: Debug>(result: Result<T>) -> ApiError {
+    match result {
+        Err(Error::Api(e)) => e,
+        other => panic!("expected Error::Api, got {other:?}"),
+    }
+}
+
+/// The configuration error, or a panic naming what came instead.
+pub(crate) fn config_err<T: Debug>(result: Result<T>) -> ConfigError {
+    match result {
+        Err(Error::Config(e)) => e,
+        other => panic!("expected Error::Config, got {other:?}"),
+    }
+}
+
+/// The decode error, or a panic naming what came instead.
+pub(crate) fn decode_err<T: Debug>(result: Result<T>) -> DecodeError {
+    match result {
+        Err(Error::Decode(e)) => e,
+        other => panic!("expected Error::Decode, got {other:?}"),
+    }
+}
+
+/// The credential error, or a panic naming what came instead.
+pub(crate) fn credential_err<T: Debug>(result: Result<T>) -> CredentialError {
+    match result {
+        Err(Error::Credential(e)) => e,
+        other => panic!("expected Error::Credential, got {other:?}"),
+    }
+}
+
+/// Asserts the result is `Error::NotLoggedIn`.
+pub(crate) fn assert_not_logged_in<T: Debug>(result: Result<T>, call: &str) {
+    match result {
+        Err(Error::NotLoggedIn) => {}
+        other => panic!("{call}: expected Error::NotLoggedIn, got {other:?}"),
+    }
+}
