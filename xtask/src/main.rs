@@ -12,12 +12,15 @@ usage: cargo xtask <command>
 commands:
   ci      cargo fmt --check, clippy -D warnings, doc -D warnings, test --workspace
   bench   overhead, throughput (vs Python mstr-rest-requests) and connect-cost benchmarks
+  build-cost
+          clean build time of the facade with no features, then with each cloud feature
   help    this text";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("build-cost") => build_cost(),
         Some("bench") => exit(run_cargo(
             &["bench", "-p", "mstr-rest", "--bench", "client"],
             &[],
@@ -73,6 +76,46 @@ fn ci() -> ExitCode {
         }
     }
     println!("xtask ci: all steps passed");
+    ExitCode::SUCCESS
+}
+
+/// Clean-builds `mstr-rest` once per feature set, each in its own empty target directory,
+/// and prints the wall time of each: what a user pays for the cloud they enable.
+fn build_cost() -> ExitCode {
+    let sets: [(&str, &[&str]); 4] = [
+        ("no features", &[]),
+        ("aws", &["--features", "aws"]),
+        ("azure", &["--features", "azure"]),
+        ("gcp", &["--features", "gcp"]),
+    ];
+    let mut rows = Vec::new();
+    for (name, flags) in sets {
+        let dir = project_root()
+            .join("target/build-cost")
+            .join(name.replace(' ', "-"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let dir_text = dir.to_string_lossy().into_owned();
+        let mut args = vec!["build", "-q", "-p", "mstr-rest", "--target-dir", &dir_text];
+        args.extend_from_slice(flags);
+        let started = std::time::Instant::now();
+        if !run_cargo(&args, &[]) {
+            return ExitCode::FAILURE;
+        }
+        let secs = started.elapsed().as_secs_f64();
+        let units = std::fs::read_dir(dir.join("debug/deps"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "rlib"))
+                    .count()
+            })
+            .unwrap_or(0);
+        let _ = std::fs::remove_dir_all(&dir);
+        rows.push((name, secs, units));
+    }
+    println!("\n| features | clean build (s) | crates compiled |\n|---|---|---|");
+    for (name, secs, units) in rows {
+        println!("| {name} | {secs:.0} | {units} |");
+    }
     ExitCode::SUCCESS
 }
 

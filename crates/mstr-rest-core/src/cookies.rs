@@ -22,6 +22,11 @@ struct Cookie {
 #[derive(Default)]
 pub(crate) struct CookieJar {
     cookies: Vec<Cookie>,
+    /// Moves on at every change, so the built header can be reused until then.
+    version: u64,
+    /// The last `Cookie` header built: (version, which cookies it holds, value). Every
+    /// request of a session sends the same header; building it once saves the formatting.
+    built: Option<(u64, u64, HeaderValue)>,
 }
 
 impl CookieJar {
@@ -37,12 +42,14 @@ impl CookieJar {
                 if !expired {
                     self.cookies.push(cookie);
                 }
+                self.version += 1;
             }
         }
     }
 
     /// Adds a cookie restored from a serialised session (path `/`, as the Python library does).
     pub(crate) fn insert(&mut self, name: &str, value: SecretString) {
+        self.version += 1;
         self.cookies.retain(|c| c.name != name);
         self.cookies.push(Cookie {
             name: name.to_owned(),
@@ -56,15 +63,31 @@ impl CookieJar {
     /// The `Cookie` header for a request to `url` (already known to be our origin),
     /// marked sensitive so it never shows in `Debug`.
     pub(crate) fn header_for(&mut self, url: &Url) -> Option<HeaderValue> {
-        let now = Instant::now();
-        self.cookies.retain(|c| c.expires.is_none_or(|at| at > now));
+        if self.cookies.iter().any(|c| c.expires.is_some()) {
+            let now = Instant::now();
+            let before = self.cookies.len();
+            self.cookies.retain(|c| c.expires.is_none_or(|at| at > now));
+            if self.cookies.len() != before {
+                self.version += 1;
+            }
+        }
         let https = url.scheme() == "https";
-        let mut line = String::new();
-        for c in self
+        let sent = |c: &Cookie| (https || !c.secure) && path_matches(&c.path, url.path());
+        let mask = self
             .cookies
             .iter()
-            .filter(|c| (https || !c.secure) && path_matches(&c.path, url.path()))
+            .enumerate()
+            .filter(|(i, c)| *i < 64 && sent(c))
+            .fold(0u64, |m, (i, _)| m | (1 << i));
+        if let Some((version, built_mask, value)) = &self.built
+            && *version == self.version
+            && *built_mask == mask
+            && self.cookies.len() <= 64
         {
+            return (mask != 0).then(|| value.clone());
+        }
+        let mut line = String::new();
+        for c in self.cookies.iter().filter(|c| sent(c)) {
             if !line.is_empty() {
                 line.push_str("; ");
             }
@@ -77,6 +100,7 @@ impl CookieJar {
         }
         let mut value = HeaderValue::from_str(&line).ok()?;
         value.set_sensitive(true);
+        self.built = Some((self.version, mask, value.clone()));
         Some(value)
     }
 
@@ -91,6 +115,7 @@ impl CookieJar {
     }
 
     pub(crate) fn clear(&mut self) {
+        self.version += 1;
         self.cookies.clear();
     }
 }

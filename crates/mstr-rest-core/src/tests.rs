@@ -187,3 +187,18 @@ fn builder_reports_the_first_bad_setting_at_build() {
         .unwrap_err();
     assert!(matches!(err, mstr_rest_error::Error::Config(_)));
 }
+
+#[test]
+fn the_reused_cookie_header_follows_every_change() {
+    let mut jar = CookieJar::default();
+    let url = Url::parse("http://h/api/x").unwrap();
+    jar.store(&url, &set_cookies(&["a=1; Path=/"]));
+    assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=1");
+    assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=1");
+    jar.store(&url, &set_cookies(&["a=2; Path=/"]));
+    assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=2");
+    jar.insert("b", SecretString::from("3"));
+    assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=2; b=3");
+    jar.clear();
+    assert!(jar.header_for(&url).is_none());
+}

@@ -54,7 +54,15 @@ async fn overhead(emulator: &Emulator) {
         .map(|(n, v)| format!("{n}={}", mstr_rest::ExposeSecret::expose_secret(v)))
         .collect::<Vec<_>>()
         .join("; ");
-    let bare = reqwest::Client::new();
+    // the baseline is configured as Session's transport is: same timeouts, user agent,
+    // redirect policy; it differs only by what mstr-rest adds per request
+    let bare = reqwest::Client::builder()
+        .timeout(mstr_rest::DEFAULT_TIMEOUT)
+        .connect_timeout(mstr_rest::DEFAULT_CONNECT_TIMEOUT)
+        .user_agent(concat!("mstr-rest/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let url = format!("{}sessions", emulator.base_url());
     let token = mstr_rest::ExposeSecret::expose_secret(&token).to_owned();
 
