@@ -73,6 +73,9 @@ pub use mstr_rest_error::*;
 #[doc(inline)]
 pub use mstr_rest_session::*;
 
+#[doc(inline)]
+pub use mstr_rest_api::{data, objects, push};
+
 /// AWS Secrets Manager and SSM Parameter Store sources (feature `aws`).
 #[cfg(feature = "aws")]
 #[doc(inline)]

@@ -1,0 +1,1 @@
+//! Report and cube data (JSON Data API v2), streamed. (being written)

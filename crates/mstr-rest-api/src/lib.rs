@@ -1,0 +1,16 @@
+#![cfg_attr(docsrs, feature(doc_cfg))]
+//! Typed access to the MicroStrategy REST API families users spend their days in, on top of
+//! a logged-in [`Session`](mstr_rest_session::Session):
+//!
+//! - [`data`]: report and cube results (JSON Data API v2), streamed page by page;
+//! - [`push`]: datasets pushed in chunks through upload sessions;
+//! - [`objects`]: projects, folders, search, objects, library, users and groups, security.
+//!
+//! Everything else stays reachable through `session.get(path)`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod data;
+pub mod objects;
+pub mod push;

@@ -1,0 +1,1 @@
+//! Typed object APIs. (being written)

@@ -1,0 +1,1 @@
+//! Dataset push through upload sessions. (being written)
