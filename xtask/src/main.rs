@@ -10,7 +10,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci      cargo fmt --check, clippy -D warnings, doc -D warnings, test --workspace
+  ci      what CI runs (.ci/run): fmt --check, clippy and doc with -D warnings, test --workspace, …
   bench   overhead, throughput (vs Python mstr-rest-requests) and connect-cost benchmarks
   build-cost
           clean build time of the facade with no features, then with each cloud feature
@@ -44,39 +44,28 @@ pub(crate) fn project_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// A cargo invocation: its arguments and extra environment.
-type Step = (
-    &'static [&'static str],
-    &'static [(&'static str, &'static str)],
-);
-
+/// Runs `.ci/run`, the one definition of CI: fmt, clippy, doc, the rustls and feature-tree
+/// checks, a local moto_server, `cargo test --workspace`, and what later issues add.
 fn ci() -> ExitCode {
-    let steps: &[Step] = &[
-        (&["fmt", "--all", "--", "--check"], &[]),
-        (
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-            &[],
-        ),
-        (
-            &["doc", "--workspace", "--no-deps"],
-            &[("RUSTDOCFLAGS", "-D warnings")],
-        ),
-        (&["test", "--workspace"], &[]),
-    ];
-    for (args, envs) in steps {
-        if !run_cargo(args, envs) {
-            return ExitCode::FAILURE;
+    println!("$ bash .ci/run");
+    let status = Command::new("bash")
+        .arg(".ci/run")
+        .current_dir(project_root())
+        .status();
+    match status {
+        Ok(s) if s.success() => {
+            println!("xtask ci: all steps passed");
+            ExitCode::SUCCESS
+        }
+        Ok(s) => {
+            eprintln!("xtask ci: .ci/run failed ({s})");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("xtask ci: could not run bash: {e}");
+            ExitCode::FAILURE
         }
     }
-    println!("xtask ci: all steps passed");
-    ExitCode::SUCCESS
 }
 
 /// Clean-builds `mstr-rest` once per feature set, each in its own empty target directory,
