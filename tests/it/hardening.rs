@@ -596,3 +596,34 @@ async fn traces_of_a_relogin_hold_no_secret() {
         assert!(!text.contains(secret), "a secret leaked into the traces");
     }
 }
+
+#[tokio::test]
+async fn an_endless_error_body_is_read_only_up_to_the_bound() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = tcp.read(&mut buf).await;
+        let head = "HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/html\r\ntransfer-encoding: chunked\r\n\r\n";
+        if tcp.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = format!("{:x}\r\n{}\r\n", 1024, "<p>".repeat(341) + "x");
+        // writes until the client hangs up: the body never ends on its own
+        while tcp.write_all(chunk.as_bytes()).await.is_ok() {}
+    });
+    let session = Session::builder(format!("http://{addr}/api/"))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(10), session.get("x").send())
+        .await
+        .expect("the client stops reading instead of waiting for an end")
+        .unwrap_err();
+    let api = err.as_api().expect("still an ApiError");
+    assert_eq!(api.status, 500);
+    assert!(api.message.len() < 1024, "{}", api.message.len());
+}

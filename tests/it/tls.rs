@@ -15,8 +15,11 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs
 
 struct Pki {
     ca_pem: String,
+    ca_der: CertificateDer<'static>,
     server_cert: CertificateDer<'static>,
     server_key: PrivateKeyDer<'static>,
+    /// A client certificate signed by the same CA, and its key, in one PEM buffer.
+    client_identity_pem: String,
 }
 
 fn pki() -> Pki {
@@ -37,20 +40,47 @@ fn pki() -> Pki {
         .distinguished_name
         .push(DnType::CommonName, "127.0.0.1");
     let cert = server.signed_by(&key, &ca).unwrap();
+
+    let client_key = KeyPair::generate().unwrap();
+    let mut client = CertificateParams::new(Vec::<String>::new()).unwrap();
+    client
+        .distinguished_name
+        .push(DnType::CommonName, "mstr-rest test client");
+    let client_cert = client.signed_by(&client_key, &ca).unwrap();
     Pki {
         ca_pem: ca.pem(),
+        ca_der: ca.der().clone(),
         server_cert: cert.der().clone(),
         server_key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        client_identity_pem: format!("{}{}", client_cert.pem(), client_key.serialize_pem()),
     }
 }
 
 /// A one-route HTTPS server: answers every request with `[]`.
 async fn serve(pki: &Pki) -> String {
+    serve_with(pki, false).await
+}
+
+/// As [`serve`], optionally requiring a client certificate signed by the test CA.
+async fn serve_with(pki: &Pki, require_client_cert: bool) -> String {
     let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
+    let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
+        .unwrap();
+    let builder = if require_client_cert {
+        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+        roots.add(pki.ca_der.clone()).unwrap();
+        let verifier = tokio_rustls::rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider,
+        )
+        .build()
+        .unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let config = builder
         .with_single_cert(vec![pki.server_cert.clone()], pki.server_key.clone_key())
         .unwrap();
     let acceptor = TlsAcceptor::from(Arc::new(config));
@@ -122,4 +152,64 @@ async fn accepting_invalid_certs_is_an_explicit_opt_out() {
         .send()
         .await
         .expect("verification is off, as asked");
+}
+
+#[tokio::test]
+async fn a_client_identity_passes_mutual_tls() {
+    let pki = pki();
+    let base = serve_with(&pki, true).await;
+    let without = Session::builder(&base)
+        .add_root_certificate_pem(pki.ca_pem.as_bytes())
+        .build()
+        .unwrap();
+    let err = without.get("projects").send().await.unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+
+    let with = Session::builder(&base)
+        .add_root_certificate_pem(pki.ca_pem.as_bytes())
+        .identity_pem(pki.client_identity_pem.as_bytes())
+        .build()
+        .unwrap();
+    with.get("projects")
+        .send()
+        .await
+        .expect("the server accepts our client certificate");
+}
+
+#[test]
+fn accepting_invalid_certs_logs_a_warning_at_build() {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    // see redaction.rs: keep callsites first hit by parallel tests enabled for this capture
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    let subscriber = tracing::Dispatch::new(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+    tracing::dispatcher::with_default(&subscriber, || {
+        Session::builder("https://127.0.0.1:1/api/")
+            .danger_accept_invalid_certs(true)
+            .build()
+            .unwrap();
+    });
+    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("WARN"), "{text}");
+    assert!(text.contains("verification is OFF"), "{text}");
 }
