@@ -80,8 +80,9 @@ impl RetryPolicy {
         self
     }
 
-    /// The time all attempts and waits of one request may take together; no retry starts
-    /// that would wait past it.
+    /// The time the retries of one request may take: no retry starts that would wait past
+    /// it, and a retry's timeout is cut to what is left of it. (The first attempt has the
+    /// request's own timeout.)
     pub fn deadline(mut self, d: Duration) -> Self {
         self.deadline = d;
         self

@@ -119,7 +119,15 @@ async fn retrying(client: &Client, req: &Prepared) -> Attempt {
     let mut retries = 0u32;
     loop {
         tracing::Span::current().record("attempt", retries + 1);
-        let attempt = follow(client, req).await;
+        // A retry may not outlive the deadline: its timeout is cut to what is left of it.
+        let timeout = req.timeout.or(client.inner.timeout);
+        let timeout = if retries == 0 {
+            timeout
+        } else {
+            let left = deadline.saturating_duration_since(Instant::now());
+            Some(timeout.map_or(left, |t| t.min(left)))
+        };
+        let attempt = follow(client, req, timeout).await;
         let Err(err) = &attempt.result else {
             return attempt;
         };
@@ -146,9 +154,9 @@ async fn retrying(client: &Client, req: &Prepared) -> Attempt {
     }
 }
 
-async fn follow(client: &Client, req: &Prepared) -> Attempt {
+async fn follow(client: &Client, req: &Prepared, timeout: Option<Duration>) -> Attempt {
     let mut generation = None;
-    let result = follow_inner(client, req, &mut generation).await;
+    let result = follow_inner(client, req, timeout, &mut generation).await;
     match result {
         Ok(resp) => Attempt {
             result: Ok(resp),
@@ -168,6 +176,7 @@ type Failure = (Error, Option<Duration>);
 async fn follow_inner(
     client: &Client,
     req: &Prepared,
+    timeout: Option<Duration>,
     generation: &mut Option<u64>,
 ) -> std::result::Result<Response, Failure> {
     let inner = &client.inner;
@@ -201,7 +210,7 @@ async fn follow_inner(
             }
             None => {}
         }
-        if let Some(t) = req.timeout.or(inner.timeout) {
+        if let Some(t) = timeout {
             builder = builder.timeout(t);
         }
         let resp = builder
