@@ -4,12 +4,16 @@
 //! facade `mstr_rest::…`.
 
 mod authenticated;
+mod blocking;
+mod data;
 mod errors;
 mod flows;
 mod hardening;
 mod login;
+mod objects;
 mod origin;
 mod persist;
+mod push;
 mod redaction;
 mod requests;
 mod session_calls;

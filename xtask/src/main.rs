@@ -12,8 +12,12 @@ usage: cargo xtask <command>
 commands:
   ci      what CI runs (.ci/run): fmt --check, clippy and doc with -D warnings, test --workspace, …
   bench   overhead, throughput (vs Python mstr-rest-requests) and connect-cost benchmarks
+          then report streaming rows/s and peak RSS (vs mstrio-py and a bare Python loop)
   build-cost
           clean build time of the facade with no features, then with each cloud feature
+  conformance [--bless] [--scenario TEXT] [-v]
+          mstr-rest vs the Python mstr-rest-requests on the wire, and the emulator vs its
+          OpenAPI contract (docs/conformance.md; --bless rewrites it)
   help    this text";
 
 fn main() -> ExitCode {
@@ -21,8 +25,17 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("build-cost") => build_cost(),
+        Some("conformance") => conformance(&args[1..]),
         Some("bench") => exit(run_cargo(
-            &["bench", "-p", "mstr-rest", "--bench", "client"],
+            &[
+                "bench",
+                "-p",
+                "mstr-rest",
+                "--bench",
+                "client",
+                "--bench",
+                "data",
+            ],
             &[],
         )),
         Some("help" | "--help" | "-h") | None => {
@@ -106,6 +119,39 @@ fn build_cost() -> ExitCode {
         println!("| {name} | {secs:.0} | {units} |");
     }
     ExitCode::SUCCESS
+}
+
+/// Builds the standalone emulator and the conformance runner (`crates/mstr-rest-conformance`),
+/// then runs the runner, passing the remaining arguments on. It finds the emulator next to
+/// itself and keeps its Python venv under `target/conformance/`.
+fn conformance(extra: &[String]) -> ExitCode {
+    let build = [
+        "build",
+        "-p",
+        "mstr-rest-emulator",
+        "-p",
+        "mstr-rest-conformance",
+        "--bins",
+    ];
+    if !run_cargo(&build, &[]) {
+        return ExitCode::FAILURE;
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"));
+    let runner = target.join("debug").join("mstr-conformance");
+    println!("$ {} {}", runner.display(), extra.join(" "));
+    match Command::new(&runner)
+        .args(extra)
+        .current_dir(project_root())
+        .status()
+    {
+        Ok(status) => exit(status.success()),
+        Err(e) => {
+            eprintln!("xtask: cannot run {}: {e}", runner.display());
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn exit(ok: bool) -> ExitCode {

@@ -57,7 +57,7 @@ fn not_an_integer(key: &str) -> ApiError {
     ApiError::invalid_input(format!("Invalid value for '{key}': expected an integer"))
 }
 
-fn form_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
+pub(crate) fn form_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
     body.split(|b| *b == b'&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {

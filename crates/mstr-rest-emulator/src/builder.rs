@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::directory::{Directory, Project, User, UserKind};
 use crate::emulator::Emulator;
+use crate::reports::ReportSpec;
 use crate::state::{Settings, Shared};
 
 /// The default projects: `(id, name)`.
@@ -33,7 +34,9 @@ pub struct EmulatorBuilder {
     idle_timeout: Duration,
     strict_cookies: bool,
     record_requests: bool,
+    admin_routes: bool,
     port: u16,
+    reports: Vec<ReportSpec>,
 }
 
 struct UserSpec {
@@ -64,7 +67,9 @@ impl EmulatorBuilder {
             idle_timeout: Duration::from_secs(30 * 60),
             strict_cookies: true,
             record_requests: true,
+            admin_routes: false,
             port: 0,
+            reports: crate::reports::default_specs(),
         }
     }
 
@@ -148,9 +153,33 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves the control routes under `/__emulator/` (beside the API, not under it) and keeps
+    /// every API exchange with its response; off by default. For drivers that run the
+    /// emulator as a separate process (`mstr-emulator --admin`), such as another language's
+    /// test suite: they reset it, queue faults, move its clock and read what it saw over
+    /// HTTP. The routes are listed in the [crate docs](crate#control-routes).
+    pub fn admin_routes(mut self, on: bool) -> Self {
+        self.admin_routes = on;
+        self
+    }
+
     /// The port to listen on, on 127.0.0.1 (default 0: a free port chosen by the OS).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// Adds a report or cube with a generated data set (see [`ReportSpec`]). A spec with the
+    /// id of an earlier one (a default included) replaces it.
+    pub fn report(mut self, spec: ReportSpec) -> Self {
+        self.reports.retain(|r| r.id != spec.id);
+        self.reports.push(spec);
+        self
+    }
+
+    /// Leaves out the default reports and cubes listed in the [crate docs](crate#default-data).
+    pub fn no_default_reports(mut self) -> Self {
+        self.reports.clear();
         self
     }
 
@@ -203,14 +232,17 @@ impl EmulatorBuilder {
             .map(|(id, name)| Project { id, name })
             .collect();
         let directory = Directory::new(users, self.api_keys, self.anonymous, projects);
-        Shared::new(
+        let mut shared = Shared::new(
             directory,
             Settings {
                 idle_timeout: self.idle_timeout,
                 strict_cookies: self.strict_cookies,
                 record_requests: self.record_requests,
+                admin_routes: self.admin_routes,
             },
-        )
+        );
+        shared.reports = crate::reports::Reports::new(self.reports);
+        shared
     }
 }
 
@@ -239,7 +271,16 @@ impl fmt::Debug for EmulatorBuilder {
             .field("idle_timeout", &self.idle_timeout)
             .field("strict_cookies", &self.strict_cookies)
             .field("record_requests", &self.record_requests)
+            .field("admin_routes", &self.admin_routes)
             .field("port", &self.port)
+            .field(
+                "reports",
+                &self
+                    .reports
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -22,6 +22,11 @@ impl Clock {
             .unwrap_or_else(Instant::now)
     }
 
+    /// Undoes every [`advance`](Self::advance).
+    pub(crate) fn reset(&self) {
+        *self.offset.lock().unwrap_or_else(PoisonError::into_inner) = Duration::ZERO;
+    }
+
     pub(crate) fn advance(&self, by: Duration) {
         let mut offset = self.offset.lock().unwrap_or_else(PoisonError::into_inner);
         *offset = offset.saturating_add(by);

@@ -48,6 +48,11 @@ impl User {
         }
     }
 
+    /// The login name.
+    pub(crate) fn username(&self) -> &str {
+        &self.username
+    }
+
     /// Metadata users are `true`; users created on the fly (LDAP, SSO) are `false`.
     pub(crate) fn metadata_user(&self) -> bool {
         self.kind != UserKind::Ldap
@@ -162,6 +167,11 @@ impl Directory {
                 "The server is not configured to support login mode {other}"
             ))),
         }
+    }
+
+    /// Every user, API-key-only users and the guest included.
+    pub(crate) fn users(&self) -> &[User] {
+        &self.users
     }
 
     pub(crate) fn projects(&self) -> &[Project] {

@@ -54,6 +54,21 @@ impl Emulator {
         }
     }
 
+    /// The rows a pushed dataset's table holds after its last publish, in the table's column
+    /// order; `None` for an unknown dataset or table.
+    pub fn dataset_rows(
+        &self,
+        dataset_id: &str,
+        table: &str,
+    ) -> Option<Vec<Vec<serde_json::Value>>> {
+        self.state.catalog.datasets().rows(dataset_id, table)
+    }
+
+    /// True while the dataset has an upload session open (neither published nor deleted).
+    pub fn has_upload_session(&self, dataset_id: &str) -> bool {
+        self.state.catalog.datasets().has_upload_session(dataset_id)
+    }
+
     /// The API base URL, with its trailing slash:
     /// `http://127.0.0.1:{port}/MicroStrategyLibrary/api/`.
     pub fn base_url(&self) -> String {
@@ -146,6 +161,7 @@ impl fmt::Debug for Emulator {
             .field("idle_timeout", &self.state.settings.idle_timeout)
             .field("strict_cookies", &self.state.settings.strict_cookies)
             .field("record_requests", &self.state.settings.record_requests)
+            .field("admin_routes", &self.state.settings.admin_routes)
             .finish_non_exhaustive()
     }
 }

@@ -35,7 +35,10 @@ pub(crate) async fn intercept(
         {
             state.expire_token(token);
         }
-        if let Some(response) = fault.response() {
+        if let Some(mut response) = fault.response() {
+            response
+                .extensions_mut()
+                .insert(crate::routes::admin::InjectedFault);
             return response;
         }
     }

@@ -70,6 +70,39 @@
 //! | GET | `sessions/userInfo`, `sessions/lifetime` | 200 `SessionInfo` (+ `lifetime`) | |
 //! | GET | `sessions/projectId`, `searches/results` | 200 | need `X-MSTR-ProjectID` |
 //! | GET | `projects`, `projects/{name}` | 200 | unknown name 404 `ERR004` |
+//! | POST | `v2/reports/{id}/instances`, `v2/cubes/{id}/instances` | 200 v2 body; 202 `{id, status, instanceId}`; 200 `status: 2` when prompted | [`ReportSpec`] data; `offset`, `limit` (-1 = all), `fields` exclusions; body `requestedObjects` honoured; `Prefer: respond-async` |
+//! | GET | `v2/reports/{id}/instances/{iid}`, `v2/cubes/{id}/instances/{iid}` | 200 v2 body / 202 while running | `current = min(limit, total - offset)`, then the spec's page cap |
+//! | GET | `v2/cubes/{id}/instances/{iid}/status`, `reports/{id}/instances/{iid}/status` | 200 / 202, `X-MSTR-IStatus`, `Retry-After: 1` | counts as a poll |
+//! | GET | `reports/{id}/prompts`, `reports/{id}/instances/{iid}/prompts` | 200 `[PromptDefinition]` | the instance lists its open prompts |
+//! | PUT | `reports/{id}/instances/{iid}/prompts/answers` | 204 | wrong type, unknown prompt or empty required answer 400 `ERR006` |
+//! | GET | `v2/reports/{id}`, `v2/cubes/{id}` | 200 definition (`grid`, `availableObjects`) | no data |
+//! | GET | `v2/reports/{id}/instances/{iid}/pageBy/elements` | 200 `{pageBy: [], validPageByElements: {items: []}}` | generated reports have no page-by |
+//! | GET | `status` | 200 `{webVersion, iServerVersion: "11.4.0300.0000", deploymentType}` | no session needed |
+//!
+//! `mstrio-py` 11.6.10.101 makes exactly these calls (recorded) for `Connection(base_url,
+//! user, password, project_id=…)`, `Report(conn, id).to_dataframe()` and `conn.close()`, and
+//! the emulator answers them all: `POST auth/login`, `GET sessions`, `GET status`, a second
+//! `POST auth/login` and `GET sessions`, `GET objects/{id}?type=3&comments=True` (a configured
+//! report or cube answers as a type-3 object), `GET v2/reports/{id}`,
+//! `POST v2/reports/{id}/instances?offset=0&limit=L&fields=…`, `GET …/instances/{iid}/pageBy/elements`
+//! (twice), `GET v2/reports/{id}/instances/{iid}?offset&limit&fields` per further page, and
+//! `POST auth/logout`.
+//! | POST | `datasets/models` | 200 `{id, name}` | `PushAPIDataset`; missing name, tables or columns 400 `ERR006` |
+//! | GET | `datasets/{id}` | 200 `{id, name, tables[{name, columnHeaders}]}` | |
+//! | POST | `datasets/{id}/uploadSessions` | 200 `{uploadSessionId}` | a second open session, an unknown table or policy 400 `ERR006` |
+//! | PUT | `datasets/{id}/uploadSessions/{sid}` | 200, empty | `{tableName, index ≥ 1, data}`: base64 of a JSON array of arrays (`ROW` or `COLUMN`), each the table's width, else 400 `ERR006` |
+//! | POST | `datasets/{id}/uploadSessions/{sid}/publish` | 200, empty | applies `updatePolicy` (chunks in `index` order) |
+//! | GET | `datasets/{id}/uploadSessions/{sid}/publishStatus` | 200 `{uploadSessionId, status: "6", message}` twice, then `status: "1"`, "result ready" | the session then closes |
+//! | DELETE | `datasets/{id}/uploadSessions/{sid}` | 200 | discards what was not published |
+//! | GET | `folders`, `folders/{id}`, `folders/preDefined/{n}`, `folders/myPersonalObjects` | 200 `[ObjectInfo]` | project-scoped; `offset`, `limit`; unknown folder 404 `ERR004` |
+//! | GET, DELETE | `objects/{id}?type=n` | 200 `ObjectInfo` / 204 | project-scoped; `type` required (400 `ERR006`); wrong type 404 `ERR004`; `type=3` also finds pushed datasets |
+//! | GET | `library` | 200 `[{id, name, projectId, active, target: ObjectInfo}]` | no project header |
+//! | GET, POST | `users` | 200 `[User]` / 201 `User` | `nameBegins`, `offset`, `limit`; a taken username 400 `ERR006` |
+//! | GET, PATCH | `users/{id}` | 200 `User` | PATCH `operationList` replaces `/fullName`, `/description`, `/username`, `/enabled` |
+//! | GET, POST | `usergroups` | 200 `[UserGroup]` / 201 `UserGroup` | |
+//! | GET, PATCH | `usergroups/{id}` | 200 `UserGroup` | PATCH replaces `/name`, `/description`; `add`/`remove` `/members` (user ids) |
+//! | GET | `securityRoles` | 200 `[{id, name, description, type: 44}]` | |
+//! | GET | `securityFilters` | 200 `{securityFilters: […], total}` | project-scoped |
 //!
 //! Every call except login, delegation and `GET auth/identityToken` needs a live
 //! `X-MSTR-AuthToken` and (unless [`EmulatorBuilder::strict_cookies`] is off) that session's
@@ -93,6 +126,21 @@
 //! | project | `B19DEDCC11D4E0EFC000EB9495D0F44F` | | "MicroStrategy Tutorial" |
 //! | project | `B7CA92F04B9FAE8D941C3E9B7E0CD754` | | "Consolidated Education Project" |
 //! | project | `4BAE16A340B995CAD24193AA2B6F1A4C` | | "My Project" |
+//! | report | `F3B2C1D0E9F8A7B6C5D4E3F2A1B0C9D8` | | "Unit Sales": 1,000 rows, default grid of [`ReportSpec::new`] |
+//! | cube | `C0BE0000000000000000000000000001` | | "Sales Cube": 1,000 rows, default grid |
+//! | report | `D5A1E0F7C3B24E6F9A8D7C6B5A4F3E2D` | | "Prompted Sales": 100 rows; prompts `Year` (VALUE, required) and `Region` (ELEMENTS, optional) |
+//! | folder | `98FE182C2A10427EACE0CD30B6768258` | | "Public Objects" (root, Tutorial) |
+//! | folder | `D3C7D461F69C4610AA6BAA5EF51F4125` | | "Reports", in Public Objects |
+//! | folder | `8D67909B11D3E4981000E787EC6DE8A4` | | "My Reports" (root; `folders/myPersonalObjects`), empty |
+//! | object | `A1B2C3D4E5F60718293A4B5C6D7E8F90` | | report (3/768) "Revenue by Region", in Reports |
+//! | object | `0F1E2D3C4B5A69788796A5B4C3D2E1F0` | | report (3/768) "Customer List", in Reports |
+//! | object | `27D332AC6D43352E0928B9A1FCAF4AB0` | | dossier (55/14081) "Executive Overview", in Reports; the one Library item |
+//! | users | every standard, API-key and guest user above | | `users` lists them (LDAP users apart) |
+//! | user group | `C82C6B1011D2894CC0009D9F29718E4F` | | "Everyone": every listed user |
+//! | user group | `E96685CD4E60068559F7DFAC7C2AA851` | | "System Administrators": `administrator` |
+//! | user group | derived id | | "Analysts": `dave` |
+//! | security roles | derived ids | | "Normal Users", "Power Users" |
+//! | security filters | derived ids | | "Northeast only" (`Region = Northeast`), "Books only" (`Category = Books`), in Tutorial |
 //!
 //! Sessions idle out after 30 minutes (`timeout: 1800`); `SessionInfo` reports `locale` 1033,
 //! `maxSearch` 3 and `workingSet` 10 unless the login body chose others.
@@ -129,13 +177,87 @@
 //! - User ids are 32-hex GUIDs derived from the username (LDAP users apart), not real ids.
 //! - `projects/{name}` also accepts a project id; with duplicate names it returns the first.
 //!   Projects report `alias: ""`, `description: ""`, `status: 0`.
-//! - `searches/results` always finds nothing.
+//! - `searches/results` searches the seeded objects of the caller's project: `pattern` 2 is an
+//!   exact name, any other pattern (4 = contains, the default) a part of it, ignoring case;
+//!   `type` may repeat; `root` keeps objects below that folder; `totalItems` counts before
+//!   `offset`/`limit`.
+//! - Reports and cubes are visible in every project. A report id on `v2/cubes` answers 404
+//!   `ERR004`, as does an unknown report; an unknown or evicted instance answers 404 `ERR004`.
+//!   Instances belong to the IServer session (delegated sessions share them); beyond the
+//!   session's `workingSet` the least recently used one is evicted.
+//! - `offset >= total` gives an empty page; `limit=0` or a negative offset answers 400 `ERR006`.
+//!   `viewFilter` and sorting are accepted and ignored.
+//! - A running instance reports `status` 6. Without `Prefer: respond-async` the instance is
+//!   ready at once (no blocking). A prompted instance answers 200
+//!   `{id, name, instanceId, status: 2}` without `definition` or `data`; answers are not
+//!   applied to the data. Answering a prompt opens its nested prompts after the others.
+//!   `useDefault: true` is accepted for any prompt.
+//! - Each page's attribute `elements` list only the elements its rows use, in order of first
+//!   use; `headers.rows` index into them.
 //!
-//! Report, cube, prompt and push-data endpoints are not emulated yet; they will be added as
-//! further route modules.
+//! - `folders/preDefined/1` is Public Objects; any other number answers 404 `ERR004`.
+//! - Pushed data: a dataset's row key for `UPDATE`/`UPSERT` is the columns its attribute forms
+//!   read (the first column when none); the publish applies the rows at once and
+//!   `publishStatus` reports running (6) for two polls anyway; the same chunk `index` sent
+//!   twice replaces the first. Datasets belong to the project they were created in.
+//! - Users and groups need no privilege to list, create or update; created ids are derived
+//!   from the name. Security filters are listed per project, roles server-wide.
+//! - A refused login carries iServerCode -2147216959 (the code the Python library's table
+//!   names `AUTHEN_E_LOGIN_FAIL`). `GET auth/identityToken` with a missing, unknown or used-up
+//!   token answers 401 `ERR003`, like a refused delegation.
+//! - Error messages other than "Login failed", "Invalid JSON", "HTTP 404 Not Found" and
+//!   "HTTP 405 Method Not Allowed" are the emulator's own wording.
+//! - A path with a trailing slash (`projects/`) is another, unknown path: 404 `ERR004`. `HEAD`
+//!   on a `GET` route answers as the `GET` would, without the body.
+//!
+//! `openapi.yaml` beside this crate's manifest describes the auth, session, project, search
+//! and error answers (and the control routes below) as OpenAPI 3.1, marks each guess above
+//! with `x-emulator-guess`, and `cargo xtask conformance` checks every answer of its run
+//! against it.
+//!
+//! # Control routes
+//!
+//! With [`EmulatorBuilder::admin_routes`] (`mstr-emulator --admin`), a driver in another
+//! process or language steers the emulator over HTTP, beside the API mount (never under it).
+//! These calls are not recorded; every API exchange is, with its response.
+//!
+//! | Method | Path | Answer |
+//! |---|---|---|
+//! | GET | `/__emulator/requests` | 200, every API exchange since the last reset, oldest first: `{seq, method, path, query, headers, body, response: {status, headers, body, bodyError, injectedFault}}` (headers as `[name, value]` pairs, names lower case; bodies as UTF-8 text) |
+//! | DELETE | `/__emulator/requests` | 204; forgets the exchanges and [`Emulator::requests`], keeps the sessions |
+//! | POST | `/__emulator/reset` | 204; back to the state at start: no sessions (so no report instances), identity tokens, counters, recorded requests or queued faults; objects, users, groups and datasets as seeded; the clock's offset undone |
+//! | POST | `/__emulator/faults` | 204; queues a [`Fault`]: `{path?, method?, times?, delayMs?, expireSession?, respond?: {status, code?, message?, iServerCode?, contentType?, body?, resetMidBody?}}`; a bad spec 400 `ERR006` |
+//! | POST | `/__emulator/clock` | 204; `{"advanceSeconds": n}` as [`Emulator::advance_clock`] |
+//! | GET | `/__emulator/stats` | 200 `{openSessions, logins, logouts}` |
+//! | GET | `/__emulator/openapi.yaml` | 200, this emulator's contract |
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use mstr_rest_emulator::Emulator;
+//!
+//! let emulator = Emulator::builder().admin_routes(true).start().await;
+//! let http = reqwest::Client::new();
+//! let control = |route: &str| format!("{}/__emulator/{route}", emulator.origin());
+//!
+//! http.post(control("faults"))
+//!     .json(&serde_json::json!({"path": "projects", "respond": {"status": 503}}))
+//!     .send()
+//!     .await?;
+//! let answer = http.get(format!("{}projects", emulator.base_url())).send().await?;
+//! assert_eq!(answer.status(), 503);
+//!
+//! let seen: serde_json::Value = http.get(control("requests")).send().await?.json().await?;
+//! assert_eq!(seen[0]["path"], "projects");
+//! assert_eq!(seen[0]["response"]["injectedFault"], true);
+//! http.post(control("reset")).send().await?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod body;
 mod builder;
+mod catalog;
 mod clock;
 mod directory;
 mod emulator;
@@ -144,6 +266,7 @@ mod fault;
 mod ids;
 mod intercept;
 mod record;
+mod reports;
 mod routes;
 mod state;
 
@@ -154,6 +277,7 @@ pub use builder::EmulatorBuilder;
 pub use emulator::Emulator;
 pub use fault::Fault;
 pub use record::RecordedRequest;
+pub use reports::{PromptSpec, ReportSpec};
 
 /// Where the API lives on the server; recorded paths and faults are relative to it.
 const API_PREFIX: &str = "/MicroStrategyLibrary/api/";

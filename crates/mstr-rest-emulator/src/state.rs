@@ -23,6 +23,8 @@ pub(crate) struct Settings {
     pub(crate) idle_timeout: Duration,
     pub(crate) strict_cookies: bool,
     pub(crate) record_requests: bool,
+    /// `/__emulator/*` control routes and exchange capture (`routes::admin`).
+    pub(crate) admin_routes: bool,
 }
 
 #[derive(Debug)]
@@ -30,6 +32,12 @@ pub(crate) struct Shared {
     pub(crate) directory: Directory,
     pub(crate) settings: Settings,
     pub(crate) clock: Clock,
+    /// Request/response pairs kept while the control routes are on (`routes::admin`).
+    pub(crate) exchanges: crate::routes::admin::ExchangeLog,
+    /// Objects, accounts and pushed datasets (`crate::catalog`), behind their own locks.
+    pub(crate) catalog: crate::catalog::Catalog,
+    /// Reports, cubes and their instances (`crate::reports`).
+    pub(crate) reports: crate::reports::Reports,
     inner: Mutex<Inner>,
 }
 
@@ -98,9 +106,12 @@ pub(crate) struct SessionView {
 impl Shared {
     pub(crate) fn new(directory: Directory, settings: Settings) -> Self {
         Self {
+            catalog: crate::catalog::Catalog::new(&directory),
             directory,
             settings,
             clock: Clock::default(),
+            exchanges: crate::routes::admin::ExchangeLog::default(),
+            reports: crate::reports::Reports::default(),
             inner: Mutex::default(),
         }
     }
@@ -235,6 +246,20 @@ impl Shared {
 
     pub(crate) fn clear_requests(&self) {
         self.lock().log.clear();
+    }
+
+    /// Back to the state at start (`POST /__emulator/reset`): no sessions (so no report
+    /// instances either), identity tokens, counters, recorded requests, exchanges or queued
+    /// faults; objects and datasets as seeded; the clock's offset undone. An area that keeps
+    /// state of its own resets it here too.
+    pub(crate) fn reset(&self) {
+        *self.lock() = Inner::default();
+        let seeded = crate::catalog::Catalog::new(&self.directory);
+        std::mem::swap(&mut *self.catalog.objects(), &mut *seeded.objects());
+        std::mem::swap(&mut *self.catalog.datasets(), &mut *seeded.datasets());
+        self.clock.reset();
+        self.exchanges.clear();
+        self.reports.clear();
     }
 
     pub(crate) fn count(&self, method: &str, path: &str) -> usize {

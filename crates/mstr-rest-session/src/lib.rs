@@ -28,6 +28,8 @@
 #![warn(missing_docs)]
 
 mod authenticated;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod credentials;
 mod keepalive;
 mod persist;

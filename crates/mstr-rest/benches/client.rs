@@ -281,7 +281,11 @@ async fn connect_cost_with(emulator: &Emulator, store_latency: Duration) {
     let (ulo, umed, uhi) = spread(uncached);
     let (clo, cmed, chi) = spread(cached_runs);
     println!("secret store latency {} ms:", store_latency.as_millis());
-    println!("  uncached (one fetch per connect): median {umed:.0} µs (min {ulo:.0}, max {uhi:.0})");
-    println!("  cached (one fetch in all):        median {cmed:.0} µs (min {clo:.0}, max {chi:.0})");
+    println!(
+        "  uncached (one fetch per connect): median {umed:.0} µs (min {ulo:.0}, max {uhi:.0})"
+    );
+    println!(
+        "  cached (one fetch in all):        median {cmed:.0} µs (min {clo:.0}, max {chi:.0})"
+    );
     println!("  cached / uncached: {:.2}×", cmed / umed);
 }

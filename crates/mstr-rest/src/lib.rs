@@ -62,6 +62,7 @@
 //! | `aws` | `mstr_rest::aws`: Secrets Manager and SSM Parameter Store sources | `mstr-rest-aws` |
 //! | `azure` | `mstr_rest::azure`: Key Vault sources and an ambient credential chain | `mstr-rest-azure` |
 //! | `gcp` | `mstr_rest::gcp`: Secret Manager sources over Application Default Credentials | `mstr-rest-gcp` |
+//! | `blocking` | `mstr_rest::blocking`: `Session` and `AuthenticatedSession` for synchronous code | `mstr-rest-session` |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -75,6 +76,11 @@ pub use mstr_rest_session::*;
 
 #[doc(inline)]
 pub use mstr_rest_api::{data, objects, push};
+
+/// The blocking API (feature `blocking`).
+#[cfg(feature = "blocking")]
+#[doc(inline)]
+pub use mstr_rest_session::blocking;
 
 /// AWS Secrets Manager and SSM Parameter Store sources (feature `aws`).
 #[cfg(feature = "aws")]
@@ -98,6 +104,9 @@ pub struct ReadmeDoctests;
 
 /// The everyday names: `use mstr_rest::prelude::*;`
 pub mod prelude {
+    pub use crate::data::DataApi;
+    pub use crate::objects::ObjectsApi;
+    pub use crate::push::PushApi;
     pub use crate::{
         ApiErrorKind, AuthenticatedSession, Credentials, Error, Method, Result, SecretSource,
         Session,

@@ -5,10 +5,10 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mstr_rest_emulator::{Emulator, EmulatorBuilder};
+use mstr_rest_emulator::{Emulator, EmulatorBuilder, ReportSpec};
 
 const USAGE: &str = "\
-usage: mstr-emulator [--port N] [--idle-timeout SECS] [--user NAME:PASSWORD]...
+usage: mstr-emulator [--port N] [--idle-timeout SECS] [--user NAME:PASSWORD]... [--admin]
 
 Runs a fake MicroStrategy REST server on 127.0.0.1 until Ctrl-C or SIGTERM.
 
@@ -16,6 +16,11 @@ options:
   --port N               port to listen on (default: a free port)
   --idle-timeout SECS    session idle timeout in seconds (default: 1800)
   --user NAME:PASSWORD   add a standard user, or change a default user's password (repeatable)
+  --admin                serve the control routes under /__emulator/ (recorded exchanges, reset,
+                         faults, clock, stats, openapi.yaml) for drivers in other languages
+  --report ID:ROWS       serve a report with ROWS generated rows (default grid; repeatable)
+  --cube ID:ROWS         serve a cube likewise (repeatable)
+  --no-record            do not record requests (for long benchmarks)
   -h, --help             print this help
 
 default users: dave/hellodave, administrator with an empty password, LDAP ldapdave/ldappass,
@@ -33,6 +38,21 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         builder = match arg.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
+            "--no-record" => builder.record_requests(false),
+            flag @ ("--report" | "--cube") => {
+                let spec = value(flag)?;
+                let (id, rows) = spec
+                    .split_once(':')
+                    .and_then(|(id, rows)| Some((id, rows.parse::<u64>().ok()?)))
+                    .filter(|(id, _)| !id.is_empty())
+                    .ok_or_else(|| format!("{flag}: expected ID:ROWS"))?;
+                builder.report(if flag == "--cube" {
+                    ReportSpec::cube(id, "Generated cube").rows(rows)
+                } else {
+                    ReportSpec::new(id, "Generated report").rows(rows)
+                })
+            }
+            "--admin" => builder.admin_routes(true),
             "--port" => {
                 let port = value("--port")?;
                 builder.port(

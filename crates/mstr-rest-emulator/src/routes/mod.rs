@@ -17,9 +17,13 @@ macro_rules! api {
     };
 }
 
+pub(crate) mod admin;
 mod auth;
+mod datasets;
 mod extract;
+mod objects;
 mod projects;
+mod reports;
 mod searches;
 mod sessions;
 
@@ -29,13 +33,17 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(sessions::routes())
         .merge(projects::routes())
+        .merge(reports::routes())
         .merge(searches::routes())
+        .merge(datasets::routes())
+        .merge(objects::routes())
         // Set after every route is merged: it only reaches routes that already exist.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         // Push-data chunks may be far larger than axum's 2 MB default.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state.clone(), intercept))
+        .layer(middleware::from_fn_with_state(state.clone(), admin::layer))
         .with_state(state)
 }
 

@@ -1,0 +1,715 @@
+//! [`ReportQuery`] (what to ask for) and [`Instance`] (a report instance on the server, with its
+//! first page), and the parallel, ordered page stream behind both.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use tokio::task::JoinHandle;
+
+use mstr_rest_core::{Method, RequestBuilder};
+use mstr_rest_error::TransportError;
+use mstr_rest_session::{Error, Result, Session};
+
+use super::decode::{self, Decoded, Paging, Row};
+use super::prompts::{Prompt, PromptAnswer};
+
+/// Reports or cubes: which `v2/…/instances` family a query uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Report,
+    Cube,
+}
+
+impl Kind {
+    fn v2(self) -> &'static str {
+        match self {
+            Self::Report => "v2/reports",
+            Self::Cube => "v2/cubes",
+        }
+    }
+}
+
+/// Default rows per page.
+pub const DEFAULT_PAGE_SIZE: u32 = 10_000;
+/// Default number of pages fetched at once.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// The `fields` rules sent with every data request: `extras` are never used, `formatted` only
+/// on request.
+fn fields(formatted: bool) -> &'static str {
+    if formatted {
+        "-data.metricValues.extras"
+    } else {
+        "-data.metricValues.extras,-data.metricValues.formatted"
+    }
+}
+
+/// What to fetch from one report or cube. Get one from
+/// [`DataApi::report`](super::DataApi::report) or [`DataApi::cube`](super::DataApi::cube);
+/// nothing is sent until [`open`](Self::open), [`rows`](Self::rows), [`pages`](Self::pages),
+/// [`write_csv`](Self::write_csv) (or `record_batches`, feature `arrow`).
+#[derive(Debug, Clone)]
+#[must_use = "a query does nothing until it is opened or streamed"]
+pub struct ReportQuery {
+    session: Session,
+    kind: Kind,
+    id: String,
+    project: Option<String>,
+    body: Map<String, Value>,
+    page_size: u32,
+    concurrency: usize,
+    formatted: bool,
+    respond_async: bool,
+    poll_interval: Duration,
+    poll_max: Duration,
+    deadline: Duration,
+    answers: Vec<PromptAnswer>,
+}
+
+impl ReportQuery {
+    pub(crate) fn new(session: Session, kind: Kind, id: &str) -> Self {
+        Self {
+            session,
+            kind,
+            id: id.to_owned(),
+            project: None,
+            body: Map::new(),
+            page_size: DEFAULT_PAGE_SIZE,
+            concurrency: DEFAULT_CONCURRENCY,
+            formatted: false,
+            respond_async: true,
+            poll_interval: Duration::from_millis(100),
+            poll_max: Duration::from_secs(2),
+            deadline: Duration::from_secs(600),
+            answers: Vec::new(),
+        }
+    }
+
+    /// The project (`X-MSTR-ProjectID`) the report lives in. Data calls need one.
+    pub fn project(mut self, id: impl Into<String>) -> Self {
+        self.project = Some(id.into());
+        self
+    }
+
+    /// Only these attributes (by id), instead of every attribute of the template.
+    pub fn attributes<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.requested("attributes", ids);
+        self
+    }
+
+    /// Only these metrics (by id), instead of every metric of the template.
+    pub fn metrics<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.requested("metrics", ids);
+        self
+    }
+
+    fn requested<I, S>(&mut self, key: &str, ids: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let list: Vec<Value> = ids
+            .into_iter()
+            .map(|id| json!({ "id": id.into() }))
+            .collect();
+        let requested = self
+            .body
+            .entry("requestedObjects")
+            .or_insert_with(|| json!({}));
+        if let Value::Object(map) = requested {
+            map.insert(key.to_owned(), Value::Array(list));
+        }
+    }
+
+    /// A view filter expression (`{"operator", "operands"}`, reference §4.2), sent as is.
+    pub fn view_filter(mut self, expression: Value) -> Self {
+        self.body.insert("viewFilter".to_owned(), expression);
+        self
+    }
+
+    /// Any other key of the instance-creation body (`sorting`, `metricLimits`, `subtotals`, …).
+    pub fn body_field(mut self, key: &str, value: Value) -> Self {
+        self.body.insert(key.to_owned(), value);
+        self
+    }
+
+    /// Rows per page (default [`DEFAULT_PAGE_SIZE`]; at least 1). A server that caps pages
+    /// lower is followed: the stream asks for the rest.
+    pub fn page_size(mut self, rows: u32) -> Self {
+        self.page_size = rows.max(1);
+        self
+    }
+
+    /// Pages in flight at once (default [`DEFAULT_CONCURRENCY`]; at least 1). Rows still
+    /// arrive in order, and at most `concurrency + 1` pages are held in memory.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.concurrency = pages.max(1);
+        self
+    }
+
+    /// Also fetch formatted metric values into [`Row::formatted`] (default off: the server
+    /// is asked to leave them out).
+    pub fn formatted(mut self, on: bool) -> Self {
+        self.formatted = on;
+        self
+    }
+
+    /// Whether to send `Prefer: respond-async` (default on), so a slow report answers 202 and
+    /// is polled instead of holding the request open.
+    pub fn respond_async(mut self, on: bool) -> Self {
+        self.respond_async = on;
+        self
+    }
+
+    /// How a 202 "still running" instance is polled: the first wait, doubled after each poll
+    /// up to `max` (defaults 100 ms and 2 s).
+    pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
+        self.poll_interval = first;
+        self.poll_max = max.max(first);
+        self
+    }
+
+    /// How long an instance may stay "running" before polling gives up (default 10 minutes).
+    pub fn poll_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// An answer used when the instance asks for prompts, matched to an open prompt by key,
+    /// then id, then name. Answers are offered again to nested prompts.
+    pub fn answer(mut self, answer: PromptAnswer) -> Self {
+        self.answers.push(answer);
+        self
+    }
+
+    /// Creates the instance (`POST v2/{reports|cubes}/{id}/instances`), polls it while it
+    /// answers 202, and answers its prompts from [`answer`](Self::answer) when it has any.
+    /// An instance whose prompts are left open is returned for
+    /// [`Instance::prompts`]/[`Instance::answer`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] from the server (404 `ERR004` for an unknown id, 400 `ERR006` for a
+    /// refused prompt answer); [`Error::Transport`] when it cannot be reached or stays running
+    /// past the [deadline](Self::poll_deadline) (`is_timeout()`); [`Error::Decode`] for an
+    /// unexpected body; [`Error::Config`] when the configured answers leave a prompt unanswered.
+    pub async fn open(self) -> Result<Instance> {
+        let body = Value::Object(self.body.clone());
+        let answers = self.answers.clone();
+        let ctx = Arc::new(Ctx::from(self));
+        let mut request = ctx
+            .request(
+                Method::POST,
+                &format!("{}/{}/instances", ctx.kind.v2(), ctx.id),
+            )
+            .query(&[
+                ("offset", "0".to_owned()),
+                ("limit", ctx.page_size.to_string()),
+            ])
+            .query(&[("fields", fields(ctx.formatted))])
+            .json(&body);
+        if ctx.respond_async {
+            request = request.header("Prefer", "respond-async");
+        }
+        let response = request.send().await?;
+        let accepted = response.status().as_u16() == 202;
+        let bytes = response.bytes().await?;
+        let head = Head::parse(&bytes)?;
+        let instance_id = head
+            .instance_id
+            .ok_or_else(|| Error::decode("the instance creation answer has no instanceId"))?;
+        let mut instance = Instance {
+            ctx,
+            instance_id,
+            prompted: false,
+            first: None,
+        };
+        if accepted {
+            instance.refresh().await?;
+        } else {
+            instance.settle(head.status, bytes)?;
+        }
+        if !answers.is_empty() {
+            while instance.prompted {
+                let open = instance.prompts().await?;
+                let chosen: Vec<PromptAnswer> = open
+                    .iter()
+                    .filter_map(|p| {
+                        answers
+                            .iter()
+                            .find(|a| a.matches(p))
+                            .map(|a| a.clone().for_prompt(p))
+                    })
+                    .collect();
+                if chosen.is_empty() {
+                    let names: Vec<&str> = open.iter().map(|p| p.name.as_str()).collect();
+                    return Err(Error::config(format!(
+                        "no answer given for the open prompts {names:?}"
+                    )));
+                }
+                instance.answer(&chosen).await?;
+            }
+        }
+        Ok(instance)
+    }
+
+    /// All rows, in order, as a stream (see [`Instance::rows`]). The instance is created when
+    /// the stream is first polled.
+    pub fn rows(self) -> BoxStream<'static, Result<Row>> {
+        stream::once(self.open())
+            .map_ok(Instance::rows)
+            .try_flatten()
+            .boxed()
+    }
+
+    /// All pages, raw, in order (see [`Instance::pages`]).
+    pub fn pages(self) -> BoxStream<'static, Result<Page>> {
+        stream::once(self.open())
+            .map_ok(Instance::pages)
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Streams every row as CSV into `writer` (see [`Instance::write_csv`]); returns the number
+    /// of data rows written.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open) and [`Instance::write_csv`].
+    pub async fn write_csv<W>(self, writer: W) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin,
+    {
+        super::csv::write(self.decoded(), writer).await
+    }
+
+    /// Decoded pages for the exporters.
+    pub(crate) fn decoded(self) -> BoxStream<'static, Result<Decoded>> {
+        stream::once(self.open())
+            .map_ok(Instance::decoded)
+            .try_flatten()
+            .boxed()
+    }
+}
+
+/// The query's settings, shared by the page tasks.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    session: Session,
+    kind: Kind,
+    id: String,
+    project: Option<String>,
+    page_size: u32,
+    concurrency: usize,
+    formatted: bool,
+    respond_async: bool,
+    poll_interval: Duration,
+    poll_max: Duration,
+    deadline: Duration,
+}
+
+impl From<ReportQuery> for Ctx {
+    fn from(q: ReportQuery) -> Self {
+        Self {
+            session: q.session,
+            kind: q.kind,
+            id: q.id,
+            project: q.project,
+            page_size: q.page_size,
+            concurrency: q.concurrency,
+            formatted: q.formatted,
+            respond_async: q.respond_async,
+            poll_interval: q.poll_interval,
+            poll_max: q.poll_max,
+            deadline: q.deadline,
+        }
+    }
+}
+
+impl Ctx {
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let builder = self.session.request(method, path);
+        match &self.project {
+            Some(project) => builder.project(project),
+            None => builder,
+        }
+    }
+
+    /// `GET v2/…/instances/{iid}?offset&limit`, polled while it answers 202.
+    async fn get_page(&self, instance_id: &str, offset: u64, limit: u64) -> Result<Bytes> {
+        let path = format!("{}/{}/instances/{instance_id}", self.kind.v2(), self.id);
+        let started = tokio::time::Instant::now();
+        let mut wait = self.poll_interval;
+        loop {
+            let response = self
+                .request(Method::GET, &path)
+                .query(&[("offset", offset), ("limit", limit)])
+                .query(&[("fields", fields(self.formatted))])
+                .send()
+                .await?;
+            if response.status().as_u16() != 202 {
+                return response.bytes().await;
+            }
+            if started.elapsed() + wait > self.deadline {
+                return Err(Error::Transport(TransportError::timeout(format!(
+                    "report instance {instance_id} still running after {:?}",
+                    self.deadline
+                ))));
+            }
+            tracing::debug!(
+                instance = instance_id,
+                wait_ms = wait.as_millis() as u64,
+                "instance still running"
+            );
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(self.poll_max);
+        }
+    }
+
+    /// Rows `offset..offset + rows`, in as many requests as the server's page cap needs.
+    async fn fetch_span(
+        &self,
+        instance_id: &str,
+        offset: u64,
+        rows: u64,
+        limit: u64,
+    ) -> Result<Vec<Page>> {
+        let mut pages = Vec::with_capacity(1);
+        let mut at = offset;
+        let end = offset + rows;
+        while at < end {
+            let bytes = self.get_page(instance_id, at, limit.min(end - at)).await?;
+            let page = Page::new(bytes)?;
+            if page.is_empty() {
+                return Err(Error::decode(format!(
+                    "the server sent an empty page at offset {at} of {} rows",
+                    page.total()
+                )));
+            }
+            at += page.len();
+            pages.push(page);
+        }
+        Ok(pages)
+    }
+}
+
+/// The fields of any instance answer that say what it is.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Head {
+    #[serde(default)]
+    status: Option<i64>,
+    #[serde(default)]
+    instance_id: Option<String>,
+}
+
+impl Head {
+    fn parse(body: &[u8]) -> Result<Self> {
+        serde_json::from_slice(body).map_err(|e| {
+            Error::Decode(
+                mstr_rest_error::DecodeError::new("an instance answer is not a JSON object")
+                    .with_source(e),
+            )
+        })
+    }
+}
+
+/// One page of a report or cube as the server sent it (a v2 body, reference §4.4), with its
+/// paging read out.
+#[derive(Debug, Clone)]
+pub struct Page {
+    body: Bytes,
+    paging: Paging,
+}
+
+impl Page {
+    pub(crate) fn new(body: Bytes) -> Result<Self> {
+        let paging = decode::paging(&body)?
+            .ok_or_else(|| Error::decode("a report page has no data.paging"))?;
+        Ok(Self { body, paging })
+    }
+
+    /// The position of this page's first row in the report.
+    pub fn offset(&self) -> u64 {
+        self.paging.offset
+    }
+
+    /// The number of rows in this page (`paging.current`).
+    pub fn len(&self) -> u64 {
+        self.paging.current
+    }
+
+    /// Whether the page holds no rows.
+    pub fn is_empty(&self) -> bool {
+        self.paging.current == 0
+    }
+
+    /// The number of rows in the whole report (`paging.total`).
+    pub fn total(&self) -> u64 {
+        self.paging.total
+    }
+
+    /// The body as received.
+    pub fn raw(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body parsed as JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] if it is not JSON (it was checked to be when the page arrived).
+    pub fn json(&self) -> Result<Value> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::Decode(
+                mstr_rest_error::DecodeError::new("a report page is not JSON").with_source(e),
+            )
+        })
+    }
+
+    /// The page's rows, decoded (reference §4.5).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] if the body is not a v2 body this decoder understands.
+    pub fn rows(&self) -> Result<Vec<Row>> {
+        decode::decode(&self.body, true).map(|d| d.rows)
+    }
+}
+
+/// A report or cube instance on the server, ready to stream (or waiting for prompt answers).
+#[derive(Debug)]
+pub struct Instance {
+    ctx: Arc<Ctx>,
+    instance_id: String,
+    prompted: bool,
+    first: Option<Page>,
+}
+
+impl Instance {
+    /// The instance id (32 hex).
+    pub fn id(&self) -> &str {
+        &self.instance_id
+    }
+
+    /// Whether the instance waits for prompt answers (status 2) and has no data yet.
+    pub fn is_prompted(&self) -> bool {
+        self.prompted
+    }
+
+    /// The number of rows in the report, once it has data.
+    pub fn total(&self) -> Option<u64> {
+        self.first.as_ref().map(Page::total)
+    }
+
+    /// Reads a 200 answer: prompts pending, or the first page.
+    fn settle(&mut self, status: Option<i64>, bytes: Bytes) -> Result<()> {
+        if status == Some(2) {
+            self.prompted = true;
+            self.first = None;
+        } else {
+            self.prompted = false;
+            self.first = Some(Page::new(bytes)?);
+        }
+        Ok(())
+    }
+
+    /// Fetches the first page again (polling a 202), after creation or prompt answers.
+    async fn refresh(&mut self) -> Result<()> {
+        let bytes = self
+            .ctx
+            .get_page(&self.instance_id, 0, u64::from(self.ctx.page_size))
+            .await?;
+        let head = Head::parse(&bytes)?;
+        self.settle(head.status, bytes)
+    }
+
+    /// The open prompts (`GET reports/{id}/instances/{iid}/prompts`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] from the server; [`Error::Transport`]; [`Error::Decode`] for an
+    /// unexpected body.
+    pub async fn prompts(&self) -> Result<Vec<Prompt>> {
+        let path = format!(
+            "reports/{}/instances/{}/prompts",
+            self.ctx.id, self.instance_id
+        );
+        self.ctx
+            .request(Method::GET, &path)
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    /// Answers prompts (`PUT …/prompts/answers`), then fetches the first page again; the
+    /// instance may then be ready, or ask for nested prompts ([`is_prompted`](Self::is_prompted)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] 400 `ERR006` for a refused answer (wrong type, unknown prompt, empty
+    /// answer to a required prompt); otherwise as [`prompts`](Self::prompts).
+    pub async fn answer(&mut self, answers: &[PromptAnswer]) -> Result<()> {
+        let path = format!(
+            "reports/{}/instances/{}/prompts/answers",
+            self.ctx.id, self.instance_id
+        );
+        self.ctx
+            .request(Method::PUT, &path)
+            .json(&json!({ "prompts": answers.iter().map(PromptAnswer::to_json).collect::<Vec<_>>() }))
+            .send()
+            .await?;
+        self.refresh().await
+    }
+
+    /// Every page, in order: the first one, then the rest fetched `concurrency` at a time with
+    /// `offset`/`limit`. A server that caps pages below the page size is followed.
+    pub fn pages(self) -> BoxStream<'static, Result<Page>> {
+        self.spans(Ok)
+            .map_ok(|pages| stream::iter(pages.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Every row, in order, decoded on the runtime's worker threads.
+    pub fn rows(self) -> BoxStream<'static, Result<Row>> {
+        self.decoded()
+            .map_ok(|d| stream::iter(d.rows.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
+    pub(crate) fn decoded(self) -> BoxStream<'static, Result<Decoded>> {
+        let formatted = self.ctx.formatted;
+        self.spans(move |pages| {
+            let mut iter = pages.into_iter();
+            let first = iter
+                .next()
+                .ok_or_else(|| Error::decode("an empty span of pages"))?;
+            let mut decoded = decode::decode(&first.body, formatted)?;
+            for page in iter {
+                decoded
+                    .rows
+                    .extend(decode::decode(&page.body, formatted)?.rows);
+            }
+            Ok(decoded)
+        })
+    }
+
+    /// The ordered, bounded fetch: each span is one task; `buffered` keeps at most
+    /// `concurrency` of them alive and yields them in order.
+    fn spans<T, F>(self, finish: F) -> BoxStream<'static, Result<T>>
+    where
+        T: Send + 'static,
+        F: Fn(Vec<Page>) -> Result<T> + Clone + Send + Sync + 'static,
+    {
+        let Some(first) = self.first else {
+            return stream::once(async {
+                Err(Error::config(
+                    "the instance still waits for prompt answers: call answer() first",
+                ))
+            })
+            .boxed();
+        };
+        let total = first.total();
+        let got = first.len();
+        let asked = u64::from(self.ctx.page_size);
+        let ctx = self.ctx;
+        let instance_id: Arc<str> = Arc::from(self.instance_id);
+        if got == 0 && total > 0 {
+            return stream::once(async move {
+                Err(Error::decode(format!(
+                    "the first page is empty but the report has {total} rows"
+                )))
+            })
+            .boxed();
+        }
+        // A server cap below the page size sets the stride: ask for what it will give.
+        let stride = if got < asked && got < total {
+            got
+        } else {
+            asked
+        };
+        let first_item = stream::once({
+            let finish = finish.clone();
+            async move { finish(vec![first]) }
+        });
+        let concurrency = ctx.concurrency;
+        let rest = stream::iter(span_starts(got, total, stride))
+            .map(move |(offset, rows)| {
+                let ctx = Arc::clone(&ctx);
+                let instance_id = Arc::clone(&instance_id);
+                let finish = finish.clone();
+                Task(tokio::spawn(async move {
+                    let pages = ctx.fetch_span(&instance_id, offset, rows, stride).await?;
+                    finish(pages)
+                }))
+            })
+            .buffered(concurrency);
+        first_item.chain(rest).boxed()
+    }
+
+    /// Streams every row as RFC 4180 CSV into `writer`: a header line (see
+    /// [`Columns::headers`](super::Columns::headers)), then one line per row, with raw metric
+    /// values. Lines end in CRLF. Returns the number of data rows written.
+    ///
+    /// # Errors
+    ///
+    /// As [`rows`](Self::rows), plus [`Error::Transport`] (kind `Body`) when `writer` fails.
+    pub async fn write_csv<W>(self, writer: W) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin,
+    {
+        super::csv::write(self.decoded(), writer).await
+    }
+}
+
+/// `(offset, rows)` of each span after the first page.
+pub(crate) fn span_starts(
+    first: u64,
+    total: u64,
+    stride: u64,
+) -> impl Iterator<Item = (u64, u64)> + Send {
+    let stride = stride.max(1);
+    (0..)
+        .map(move |i| first + i * stride)
+        .take_while(move |&offset| offset < total)
+        .map(move |offset| (offset, stride.min(total - offset)))
+}
+
+/// A spawned task that is aborted when dropped, so a dropped stream stops its fetches.
+struct Task<T>(JoinHandle<Result<T>>);
+
+impl<T> Future for Task<T> {
+    type Output = Result<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(Error::decode("a page task was cancelled")),
+        })
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,380 @@
+//! User management: users and user groups (list, get, create, update).
+
+use mstr_rest_session::{Result, Session};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// A user or group a membership names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Member {
+    /// The id.
+    pub id: String,
+    /// The name.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A user (`GET users/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct User {
+    /// The user id.
+    pub id: String,
+    /// The login name.
+    #[serde(default)]
+    pub username: String,
+    /// The display name.
+    #[serde(default)]
+    pub full_name: String,
+    /// The description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// False when the account is disabled.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// The groups the user belongs to, when the server lists them.
+    #[serde(default)]
+    pub memberships: Vec<Member>,
+    /// Every other field the server sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A user group (`GET usergroups/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UserGroup {
+    /// The group id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// The description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The members, when the server lists them.
+    #[serde(default)]
+    pub members: Vec<Member>,
+    /// Every other field the server sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A user to create (`POST users`). Passwords are set with `session.patch(...)` on the
+/// generic API, so that no secret passes through this struct.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewUser {
+    username: String,
+    full_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    memberships: Vec<String>,
+}
+
+impl NewUser {
+    /// A user with this login name and display name.
+    pub fn new(username: impl Into<String>, full_name: impl Into<String>) -> NewUser {
+        NewUser {
+            username: username.into(),
+            full_name: full_name.into(),
+            description: None,
+            enabled: None,
+            memberships: Vec::new(),
+        }
+    }
+
+    /// Sets the description.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Creates the account enabled or disabled (server default: enabled).
+    #[must_use]
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.enabled = Some(enabled);
+        self
+    }
+
+    /// Adds the user to a group.
+    #[must_use]
+    pub fn member_of(mut self, group_id: impl Into<String>) -> Self {
+        self.memberships.push(group_id.into());
+        self
+    }
+}
+
+/// A user group to create (`POST usergroups`).
+#[derive(Debug, Clone, Serialize)]
+pub struct NewUserGroup {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    members: Vec<String>,
+}
+
+impl NewUserGroup {
+    /// A group with this name and no members.
+    pub fn new(name: impl Into<String>) -> NewUserGroup {
+        NewUserGroup {
+            name: name.into(),
+            description: None,
+            members: Vec::new(),
+        }
+    }
+
+    /// Sets the description.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Adds a member (a user id).
+    #[must_use]
+    pub fn member(mut self, user_id: impl Into<String>) -> Self {
+        self.members.push(user_id.into());
+        self
+    }
+}
+
+/// Changes to a user: the `operationList` of `PATCH users/{id}`.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    pub(super) ops: Vec<Value>,
+}
+
+fn op(op: &str, path: &str, value: Value) -> Value {
+    json!({ "op": op, "path": path, "value": value })
+}
+
+impl UserUpdate {
+    /// No changes yet.
+    pub fn new() -> UserUpdate {
+        UserUpdate::default()
+    }
+
+    /// Replaces the display name.
+    #[must_use]
+    pub fn full_name(mut self, full_name: impl Into<String>) -> Self {
+        self.ops
+            .push(op("replace", "/fullName", json!(full_name.into())));
+        self
+    }
+
+    /// Replaces the description.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.ops
+            .push(op("replace", "/description", json!(description.into())));
+        self
+    }
+
+    /// Enables or disables the account.
+    #[must_use]
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.ops.push(op("replace", "/enabled", json!(enabled)));
+        self
+    }
+}
+
+/// Changes to a group: the `operationList` of `PATCH usergroups/{id}`.
+#[derive(Debug, Clone, Default)]
+pub struct UserGroupUpdate {
+    pub(super) ops: Vec<Value>,
+}
+
+impl UserGroupUpdate {
+    /// No changes yet.
+    pub fn new() -> UserGroupUpdate {
+        UserGroupUpdate::default()
+    }
+
+    /// Replaces the name.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.ops.push(op("replace", "/name", json!(name.into())));
+        self
+    }
+
+    /// Replaces the description.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.ops
+            .push(op("replace", "/description", json!(description.into())));
+        self
+    }
+
+    /// Adds members (user ids).
+    #[must_use]
+    pub fn add_members<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+        self.ops.push(op("add", "/members", json!(ids)));
+        self
+    }
+
+    /// Removes members (user ids).
+    #[must_use]
+    pub fn remove_members<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+        self.ops.push(op("remove", "/members", json!(ids)));
+        self
+    }
+}
+
+/// Users, from [`ObjectsApi::users`](super::ObjectsApi::users).
+#[derive(Debug, Clone)]
+pub struct Users {
+    session: Session,
+}
+
+impl Users {
+    pub(super) fn new(session: Session) -> Users {
+        Users { session }
+    }
+
+    /// `GET users`: every user.
+    ///
+    /// # Errors
+    /// [`Error::Api`](mstr_rest_session::Error::Api); [`Error::Transport`](mstr_rest_session::Error::Transport);
+    /// [`Error::Decode`](mstr_rest_session::Error::Decode).
+    pub async fn list(&self) -> Result<Vec<User>> {
+        self.session
+            .get("users")
+            .query(&[("offset", 0), ("limit", -1)])
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    /// `GET users?nameBegins=…`: users whose name or login begins with `prefix`.
+    ///
+    /// # Errors
+    /// As [`list`](Self::list).
+    pub async fn name_begins(&self, prefix: &str) -> Result<Vec<User>> {
+        self.session
+            .get("users")
+            .query(&[("nameBegins", prefix)])
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    /// `GET users/{id}`.
+    ///
+    /// # Errors
+    /// As [`list`](Self::list); `ERR004` for an unknown id.
+    pub async fn get(&self, id: &str) -> Result<User> {
+        self.session
+            .get(&format!("users/{}", super::path_segment(id)))
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    /// `POST users`: creates a user and returns it.
+    ///
+    /// # Errors
+    /// As [`list`](Self::list); `ERR006` for a name already taken.
+    pub async fn create(&self, user: &NewUser) -> Result<User> {
+        self.session
+            .post("users")
+            .json(user)
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    /// `PATCH users/{id}`: applies the changes and returns the user.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn update(&self, id: &str, update: &UserUpdate) -> Result<User> {
+        self.session
+            .patch(&format!("users/{}", super::path_segment(id)))
+            .json(&json!({ "operationList": update.ops }))
+            .send()
+            .await?
+            .json()
+            .await
+    }
+}
+
+/// User groups, from [`ObjectsApi::user_groups`](super::ObjectsApi::user_groups).
+#[derive(Debug, Clone)]
+pub struct UserGroups {
+    session: Session,
+}
+
+impl UserGroups {
+    pub(super) fn new(session: Session) -> UserGroups {
+        UserGroups { session }
+    }
+
+    /// `GET usergroups`: every group.
+    ///
+    /// # Errors
+    /// [`Error::Api`](mstr_rest_session::Error::Api); [`Error::Transport`](mstr_rest_session::Error::Transport);
+    /// [`Error::Decode`](mstr_rest_session::Error::Decode).
+    pub async fn list(&self) -> Result<Vec<UserGroup>> {
+        self.session
+            .get("usergroups")
+            .query(&[("offset", 0), ("limit", -1)])
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    /// `GET usergroups/{id}`.
+    ///
+    /// # Errors
+    /// As [`list`](Self::list); `ERR004` for an unknown id.
+    pub async fn get(&self, id: &str) -> Result<UserGroup> {
+        self.session
+            .get(&format!("usergroups/{}", super::path_segment(id)))
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    /// `POST usergroups`: creates a group and returns it.
+    ///
+    /// # Errors
+    /// As [`list`](Self::list); `ERR006` for a name already taken.
+    pub async fn create(&self, group: &NewUserGroup) -> Result<UserGroup> {
+        self.session
+            .post("usergroups")
+            .json(group)
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    /// `PATCH usergroups/{id}`: applies the changes and returns the group.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn update(&self, id: &str, update: &UserGroupUpdate) -> Result<UserGroup> {
+        self.session
+            .patch(&format!("usergroups/{}", super::path_segment(id)))
+            .json(&json!({ "operationList": update.ops }))
+            .send()
+            .await?
+            .json()
+            .await
+    }
+}

@@ -1,0 +1,382 @@
+//! Datasets, upload sessions and the push loop (reference §5.2).
+
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use mstr_rest_core::{Method, RequestBuilder};
+use mstr_rest_error::TransportError;
+use mstr_rest_session::{Error, Result, Session};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use super::encode::ChunkEncoder;
+use super::model::DatasetModel;
+
+/// Rows per chunk unless set otherwise: 100,000, as the Python library.
+pub const DEFAULT_CHUNK_ROWS: usize = 100_000;
+
+/// `DELETE objects/{id}?type=3`: datasets are report-typed objects.
+const DATASET_OBJECT_TYPE: i32 = 3;
+
+/// How the pushed rows combine with the table's current rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum UpdatePolicy {
+    /// The pushed rows replace every row.
+    #[default]
+    Replace,
+    /// The pushed rows are appended.
+    Add,
+    /// Rows whose attribute key exists are replaced; others are dropped.
+    Update,
+    /// Rows whose attribute key exists are replaced; others are appended.
+    Upsert,
+}
+
+/// Dataset calls in one project, from [`PushApi::datasets`].
+#[derive(Debug, Clone)]
+pub struct Datasets {
+    session: Session,
+    project_id: String,
+}
+
+/// Push Data API calls on a [`Session`].
+pub trait PushApi {
+    /// The datasets of a project (its id, as sent in `X-MSTR-ProjectID`).
+    fn datasets(&self, project_id: &str) -> Datasets;
+}
+
+impl PushApi for Session {
+    fn datasets(&self, project_id: &str) -> Datasets {
+        Datasets {
+            session: self.clone(),
+            project_id: project_id.to_owned(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Created {
+    #[serde(alias = "datasetId")]
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+impl Datasets {
+    /// `POST datasets/models`: creates a dataset from the model's schema.
+    ///
+    /// # Errors
+    /// [`Error::Api`] when the server refuses the model; [`Error::Decode`] when its answer
+    /// has no id; [`Error::Transport`]; [`Error::NotLoggedIn`].
+    pub async fn create(&self, model: &DatasetModel) -> Result<Dataset> {
+        let created: Created = self
+            .session
+            .post("datasets/models")
+            .project(&self.project_id)
+            .json(model)
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(Dataset {
+            session: self.session.clone(),
+            project_id: self.project_id.clone(),
+            name: created.name.or_else(|| Some(model.name().to_owned())),
+            id: created.id,
+            widths: model.table_widths(),
+        })
+    }
+
+    /// A handle on an existing dataset; sends nothing.
+    pub fn get(&self, id: impl Into<String>) -> Dataset {
+        Dataset {
+            session: self.session.clone(),
+            project_id: self.project_id.clone(),
+            id: id.into(),
+            name: None,
+            widths: Vec::new(),
+        }
+    }
+
+    /// `DELETE objects/{id}?type=3`: deletes the dataset.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (not found, no right); [`Error::Transport`].
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        self.session
+            .delete(&format!("objects/{id}"))
+            .project(&self.project_id)
+            .query(&[("type", DATASET_OBJECT_TYPE)])
+            .send()
+            .await?;
+        Ok(())
+    }
+}
+
+/// One dataset: the target of [`upload`](Self::upload).
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    session: Session,
+    project_id: String,
+    id: String,
+    name: Option<String>,
+    /// Column counts per table, when the dataset was created here.
+    widths: Vec<(String, usize)>,
+}
+
+impl Dataset {
+    /// The dataset id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The name, when known (datasets from [`Datasets::create`]).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// `GET datasets/{id}`: the definition as the server reports it.
+    ///
+    /// # Errors
+    /// [`Error::Api`]; [`Error::Transport`].
+    pub async fn info(&self) -> Result<Value> {
+        self.session
+            .get(&format!("datasets/{}", self.id))
+            .project(&self.project_id)
+            .query(&[("fields", "tables,columns,attributes,metrics")])
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    /// Starts an upload into one table: set the policy and chunk size, then
+    /// [`push`](Upload::push).
+    pub fn upload(&self, table: impl Into<String>) -> Upload {
+        let table = table.into();
+        let columns = self
+            .widths
+            .iter()
+            .find(|(name, _)| *name == table)
+            .map(|(_, n)| *n);
+        Upload {
+            dataset: self.clone(),
+            table,
+            columns,
+            policy: UpdatePolicy::Replace,
+            chunk_rows: DEFAULT_CHUNK_ROWS,
+            first_poll: Duration::from_millis(100),
+            max_poll: Duration::from_secs(2),
+            publish_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// One push into one table through one upload session; from [`Dataset::upload`].
+#[derive(Debug, Clone)]
+#[must_use = "an upload does nothing until .push() is awaited"]
+pub struct Upload {
+    dataset: Dataset,
+    table: String,
+    columns: Option<usize>,
+    policy: UpdatePolicy,
+    chunk_rows: usize,
+    first_poll: Duration,
+    max_poll: Duration,
+    publish_timeout: Duration,
+}
+
+/// What a finished push did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PushSummary {
+    /// The upload session used (deleted by the server once published).
+    pub upload_session_id: String,
+    /// Rows sent.
+    pub rows: u64,
+    /// Chunks sent (`PUT` requests); empty chunks are skipped.
+    pub chunks: u32,
+    /// `publishStatus` polls until the server reported status 1.
+    pub polls: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Opened {
+    upload_session_id: String,
+}
+
+impl Upload {
+    /// The update policy (default [`UpdatePolicy::Replace`]).
+    pub fn policy(mut self, policy: UpdatePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Rows per chunk (default [`DEFAULT_CHUNK_ROWS`]; 0 counts as 1).
+    pub fn chunk_rows(mut self, rows: usize) -> Self {
+        self.chunk_rows = rows.max(1);
+        self
+    }
+
+    /// The wait before the first `publishStatus` poll, doubled after each one up to `max`
+    /// (defaults 100 ms and 2 s).
+    pub fn publish_poll(mut self, first: Duration, max: Duration) -> Self {
+        self.first_poll = first;
+        self.max_poll = max.max(first);
+        self
+    }
+
+    /// How long to wait for the publish to finish (default 10 minutes).
+    pub fn publish_timeout(mut self, timeout: Duration) -> Self {
+        self.publish_timeout = timeout;
+        self
+    }
+
+    /// Opens an upload session, sends the rows in chunks, publishes, and polls until the
+    /// server reports status 1. Each row must serialize to a JSON array, one value per
+    /// column in the table's order (dates as ISO-8601 strings). At most one chunk is held
+    /// in memory. On any failure after the session opened, the session is deleted (the
+    /// dataset keeps its previous rows) and the first error is returned.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a row that is not an array or has the wrong number of values
+    /// (when the dataset was created here); [`Error::Api`] when the server refuses a call;
+    /// [`Error::Transport`], with [`is_timeout`](Error::is_timeout) true when the publish
+    /// did not finish within the [`publish_timeout`](Self::publish_timeout).
+    pub async fn push<S, R>(self, rows: S) -> Result<PushSummary>
+    where
+        S: Stream<Item = R>,
+        R: Serialize,
+    {
+        let span = tracing::debug_span!(
+            "mstr_rest.push",
+            dataset = %self.dataset.id,
+            table = %self.table,
+            policy = ?self.policy,
+        );
+        async move {
+            let sid = self.open().await?;
+            match self.send_and_publish(&sid, rows).await {
+                Ok((rows, chunks, polls)) => Ok(PushSummary {
+                    upload_session_id: sid,
+                    rows,
+                    chunks,
+                    polls,
+                }),
+                Err(e) => {
+                    if let Err(cleanup) = self.request(Method::DELETE, &sid, "").send().await {
+                        tracing::warn!(error = %cleanup, "deleting the failed upload session failed too");
+                    }
+                    Err(e)
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn base(&self) -> String {
+        format!("datasets/{}/uploadSessions", self.dataset.id)
+    }
+
+    fn request(&self, method: Method, sid: &str, tail: &str) -> RequestBuilder {
+        self.dataset
+            .session
+            .request(method, &format!("{}/{sid}{tail}", self.base()))
+            .project(&self.dataset.project_id)
+    }
+
+    async fn open(&self) -> Result<String> {
+        let body = json!({
+            "tables": [{ "name": self.table, "updatePolicy": self.policy, "orientation": "ROW" }],
+        });
+        let opened: Opened = self
+            .dataset
+            .session
+            .post(&self.base())
+            .project(&self.dataset.project_id)
+            .json(&body)
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(opened.upload_session_id)
+    }
+
+    async fn send_and_publish<S, R>(&self, sid: &str, rows: S) -> Result<(u64, u32, u32)>
+    where
+        S: Stream<Item = R>,
+        R: Serialize,
+    {
+        let mut rows = std::pin::pin!(rows);
+        let mut chunk = ChunkEncoder::new(self.columns);
+        let mut sent_rows = 0u64;
+        let mut chunks = 0u32;
+        while let Some(row) = rows.next().await {
+            chunk.push(&row)?;
+            if chunk.rows() >= self.chunk_rows {
+                sent_rows += self.put(sid, chunks + 1, &mut chunk).await?;
+                chunks += 1;
+            }
+        }
+        if !chunk.is_empty() {
+            sent_rows += self.put(sid, chunks + 1, &mut chunk).await?;
+            chunks += 1;
+        }
+        self.request(Method::POST, sid, "/publish").send().await?;
+        let polls = self.wait_published(sid).await?;
+        Ok((sent_rows, chunks, polls))
+    }
+
+    async fn put(&self, sid: &str, index: u32, chunk: &mut ChunkEncoder) -> Result<u64> {
+        let rows = chunk.rows() as u64;
+        let body = json!({ "tableName": self.table, "index": index, "data": chunk.finish() });
+        self.request(Method::PUT, sid, "")
+            .json(&body)
+            .send()
+            .instrument(tracing::debug_span!("mstr_rest.push.chunk", index, rows))
+            .await?;
+        Ok(rows)
+    }
+
+    async fn wait_published(&self, sid: &str) -> Result<u32> {
+        let deadline = Instant::now() + self.publish_timeout;
+        let mut wait = self.first_poll;
+        let mut polls = 0u32;
+        loop {
+            let status: Value = self
+                .request(Method::GET, sid, "/publishStatus")
+                .send()
+                .await?
+                .json()
+                .await?;
+            polls += 1;
+            if publish_done(&status) {
+                return Ok(polls);
+            }
+            let now = Instant::now();
+            if now + wait > deadline {
+                return Err(Error::Transport(TransportError::timeout(format!(
+                    "the publish of upload session {sid} did not finish within {:?} (last status {})",
+                    self.publish_timeout, status["status"]
+                ))));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(self.max_poll);
+        }
+    }
+}
+
+/// True when `publishStatus` says 1, as an int or a string (reference §5.2).
+pub(crate) fn publish_done(status: &Value) -> bool {
+    match &status["status"] {
+        Value::Number(n) => n.as_i64() == Some(1),
+        Value::String(s) => s.trim() == "1",
+        _ => false,
+    }
+}

@@ -1,0 +1,206 @@
+//! What the object, security and push-data routes read and change: seeded folders, objects,
+//! library items, users, groups, security roles and filters, plus pushed datasets. One field of
+//! [`Shared`](crate::state::Shared), with its own locks, never held across an `.await`.
+
+mod datasets;
+mod seed;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::{Value, json};
+
+use crate::directory::Directory;
+use crate::error_body::ApiError;
+use crate::ids;
+
+pub(crate) use datasets::Datasets;
+pub(crate) use seed::{MY_REPORTS, PUBLIC_OBJECTS};
+
+/// The catalog: objects and accounts in one lock, datasets in another.
+#[derive(Debug)]
+pub(crate) struct Catalog {
+    objects: Mutex<Objects>,
+    datasets: Mutex<Datasets>,
+}
+
+/// A metadata object (folder, report, dossier, dataset …) in one project.
+#[derive(Debug, Clone)]
+pub(crate) struct Obj {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) object_type: i64,
+    pub(crate) subtype: i64,
+    pub(crate) description: String,
+    pub(crate) parent: Option<String>,
+    pub(crate) project: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct UserRec {
+    pub(crate) id: String,
+    pub(crate) username: String,
+    pub(crate) full_name: String,
+    pub(crate) description: String,
+    pub(crate) enabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct GroupRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) members: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Named {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    /// The project of a security filter; empty for server-wide things.
+    pub(crate) project: String,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Objects {
+    pub(crate) objects: Vec<Obj>,
+    pub(crate) users: Vec<UserRec>,
+    pub(crate) groups: Vec<GroupRec>,
+    pub(crate) roles: Vec<Named>,
+    pub(crate) security_filters: Vec<Named>,
+    /// Library items: (item id, target object id).
+    pub(crate) library: Vec<(String, String)>,
+}
+
+impl Catalog {
+    pub(crate) fn new(directory: &Directory) -> Self {
+        Self {
+            objects: Mutex::new(seed::objects(directory)),
+            datasets: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn objects(&self) -> MutexGuard<'_, Objects> {
+        self.objects.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn datasets(&self) -> MutexGuard<'_, Datasets> {
+        self.datasets.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The creation and modification stamp every seeded object reports.
+const STAMP: &str = "2026-01-05T09:30:00.000+0000";
+
+impl Objects {
+    pub(crate) fn object(&self, id: &str) -> Option<&Obj> {
+        self.objects.iter().find(|o| o.id.eq_ignore_ascii_case(id))
+    }
+
+    /// `ObjectInfo` (reference §6), with the ancestors from the root down.
+    pub(crate) fn info(&self, obj: &Obj) -> Value {
+        let mut ancestors = Vec::new();
+        let mut parent = obj.parent.clone();
+        while let Some(id) = parent {
+            let Some(p) = self.object(&id) else { break };
+            ancestors.push(json!({ "id": p.id, "name": p.name }));
+            parent = p.parent.clone();
+        }
+        ancestors.reverse();
+        for (level, a) in ancestors.iter_mut().enumerate() {
+            a["level"] = json!(level + 1);
+        }
+        json!({
+            "id": obj.id,
+            "name": obj.name,
+            "type": obj.object_type,
+            "subtype": obj.subtype,
+            "description": obj.description,
+            "dateCreated": STAMP,
+            "dateModified": STAMP,
+            "version": ids::stable_guid(&format!("version:{}", obj.id)),
+            "acg": 255,
+            "owner": { "id": ids::stable_guid("administrator"), "name": "Administrator" },
+            "ancestors": ancestors,
+            "hidden": false,
+            "projectId": obj.project,
+        })
+    }
+
+    pub(crate) fn children(&self, parent: &str, project: &str) -> Vec<Value> {
+        self.objects
+            .iter()
+            .filter(|o| {
+                o.project == project
+                    && o.parent
+                        .as_deref()
+                        .is_some_and(|p| p.eq_ignore_ascii_case(parent))
+            })
+            .map(|o| self.info(o))
+            .collect()
+    }
+
+    pub(crate) fn user_info(&self, user: &UserRec) -> Value {
+        let groups: Vec<Value> = self
+            .groups
+            .iter()
+            .filter(|g| g.members.contains(&user.id))
+            .map(|g| json!({ "id": g.id, "name": g.name }))
+            .collect();
+        json!({
+            "id": user.id,
+            "name": user.full_name,
+            "type": 34,
+            "subtype": 8704,
+            "username": user.username,
+            "fullName": user.full_name,
+            "description": user.description,
+            "enabled": user.enabled,
+            "initials": user.full_name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect::<String>().to_uppercase(),
+            "memberships": groups,
+            "dateCreated": STAMP,
+            "dateModified": STAMP,
+        })
+    }
+
+    pub(crate) fn group_info(&self, group: &GroupRec) -> Value {
+        let members: Vec<Value> = group
+            .members
+            .iter()
+            .filter_map(|m| self.users.iter().find(|u| u.id == *m))
+            .map(|u| json!({ "id": u.id, "name": u.full_name, "type": 34, "subtype": 8704 }))
+            .collect();
+        json!({
+            "id": group.id,
+            "name": group.name,
+            "type": 34,
+            "subtype": 8705,
+            "description": group.description,
+            "members": members,
+            "dateCreated": STAMP,
+            "dateModified": STAMP,
+        })
+    }
+
+    pub(crate) fn user_mut(&mut self, id: &str) -> Result<&mut UserRec, ApiError> {
+        self.users
+            .iter_mut()
+            .find(|u| u.id.eq_ignore_ascii_case(id))
+            .ok_or_else(|| not_found("user", id))
+    }
+
+    pub(crate) fn group_mut(&mut self, id: &str) -> Result<&mut GroupRec, ApiError> {
+        self.groups
+            .iter_mut()
+            .find(|g| g.id.eq_ignore_ascii_case(id))
+            .ok_or_else(|| not_found("user group", id))
+    }
+}
+
+pub(crate) fn not_found(what: &str, id: &str) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "ERR004",
+        format!("The {what} with id '{id}' could not be found"),
+    )
+}

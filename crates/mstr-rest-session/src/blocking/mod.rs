@@ -1,0 +1,52 @@
+//! A blocking API (feature `blocking`): [`Session`] and [`AuthenticatedSession`] with the same
+//! methods as the async ones, for scripts and synchronous code.
+//!
+//! As in `reqwest::blocking`, each session owns one dedicated thread running a
+//! current-thread tokio runtime; calls are sent to it over a channel and the calling thread
+//! waits for the answer. Clones share the thread, which stops when the last clone is dropped.
+//! [`AuthenticatedSession`] logs out when dropped, waiting for the logout to finish.
+//!
+//! # Calling from async code
+//!
+//! The work always runs on the dedicated thread, so a call never panics or deadlocks by
+//! itself, even inside a tokio runtime. It does block the calling thread until the server
+//! answers: inside async code that stalls every task on that thread (on a current-thread
+//! runtime, a server running on the same runtime can then never answer). From async code use
+//! the async [`Session`](crate::Session), or call the blocking one inside
+//! `tokio::task::spawn_blocking`.
+//!
+//! ```
+//! # let runtime = tokio::runtime::Runtime::new().unwrap();
+//! # let server = runtime.block_on(mstr_rest_emulator::Emulator::start());
+//! # let emulator = server.base_url();
+//! use mstr_rest_session::Credentials;
+//! use mstr_rest_session::blocking::{AuthenticatedSession, Session};
+//!
+//! let session = Session::builder(emulator.clone()).build()?;
+//! session.login(Credentials::standard("dave", "hellodave"))?;
+//! let projects = session.projects()?;
+//! let info: serde_json::Value = session.get("sessions").send()?.json()?;
+//! assert_eq!(info["fullName"], "Dave Bowman");
+//! session.logout()?;
+//!
+//! let me = AuthenticatedSession::builder()
+//!     .base_url(emulator)
+//!     .username("dave")
+//!     .password("hellodave")
+//!     .run(|s| s.user_info())?;
+//! assert_eq!(me.full_name, "Dave Bowman");
+//! # assert!(!projects.is_empty());
+//! # Ok::<(), mstr_rest_session::Error>(())
+//! ```
+
+mod authenticated;
+mod request;
+mod session;
+mod worker;
+
+pub use authenticated::{AuthenticatedSession, AuthenticatedSessionBuilder};
+pub use request::{RequestBuilder, Response};
+pub use session::{Session, SessionBuilder};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,274 @@
+//! `cargo xtask bench` (or `cargo bench -p mstr-rest --bench data`): rows per second and peak
+//! resident memory streaming a 100,000- and a 1,000,000-row report, at concurrency 1, 4 and 8,
+//! against two Python baselines measured in the same run on the same emulator: the vendor SDK
+//! `mstrio-py` (`Report(conn, id).to_dataframe()`) and a bare `requests` loop that downloads
+//! the same pages and only decodes their JSON.
+//!
+//! Each client runs in its own process and reports its own peak RSS (`VmHWM`, or
+//! `ru_maxrss` in Python); the emulator runs in another process, so its memory is not counted.
+//! The bench binary plays every Rust role itself: `--serve` (the emulator) and `--client`
+//! (one streaming run). Not a timed test: it prints figures, it does not assert them.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use futures_util::TryStreamExt;
+use mstr_rest::data::DataApi;
+use mstr_rest::{Credentials, Session};
+use mstr_rest_emulator::{Emulator, ReportSpec};
+
+const PROJECT: &str = "B19DEDCC11D4E0EFC000EB9495D0F44F";
+const SIZES: [(u64, &str); 2] = [
+    (100_000, "1000000000000000000000000000100K"),
+    (1_000_000, "10000000000000000000000000000001"),
+];
+const PAGE_SIZE: u32 = 10_000;
+const CONCURRENCY: [usize; 3] = [1, 4, 8];
+const REPEATS: usize = 3;
+const MSTRIO_VERSION: &str = "11.6.10.101";
+const REQUESTS_VERSION: &str = "2.34.2";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--serve") => serve(),
+        Some("--client") => client(&args[1], &args[2], args[3].parse().expect("a concurrency")),
+        _ => orchestrate(),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// The emulator process: prints its base URL, serves until stdin closes.
+fn serve() {
+    runtime().block_on(async {
+        let mut builder = Emulator::builder()
+            .record_requests(false)
+            .no_default_reports();
+        for (rows, id) in SIZES {
+            builder = builder.report(ReportSpec::new(id, "Bench").rows(rows));
+        }
+        let emulator = builder.start().await;
+        println!("{}", emulator.base_url());
+        std::io::stdout().flush().expect("stdout");
+        tokio::task::spawn_blocking(|| std::io::stdin().lines().for_each(drop))
+            .await
+            .expect("stdin");
+        emulator.shutdown().await;
+    });
+}
+
+/// One streaming run: prints `rows seconds peak_rss_kib`.
+fn client(base_url: &str, report: &str, concurrency: usize) {
+    let (rows, seconds) = runtime().block_on(async {
+        let session = Session::builder(base_url).build().expect("a session");
+        session
+            .login(Credentials::standard("dave", "hellodave"))
+            .await
+            .expect("login");
+        let started = Instant::now();
+        let mut stream = session
+            .report(report)
+            .project(PROJECT)
+            .page_size(PAGE_SIZE)
+            .concurrency(concurrency)
+            .rows();
+        let (mut rows, mut sum) = (0u64, 0.0f64);
+        while let Some(row) = stream.try_next().await.expect("a row") {
+            rows += 1;
+            sum += row.metrics[0].unwrap_or(0.0) + row.attributes.len() as f64;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        assert!(sum > 0.0);
+        session.logout().await.expect("logout");
+        (rows, seconds)
+    });
+    println!("{rows} {seconds} {}", peak_rss_kib());
+}
+
+/// `VmHWM` from `/proc/self/status`, in KiB (0 where there is no procfs).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+struct Run {
+    rows_per_sec: f64,
+    peak_kib: u64,
+}
+
+/// Runs a client command that prints `rows seconds peak_kib`; checks the row count.
+fn measure(command: &mut Command, expected_rows: u64) -> Option<Run> {
+    let out = command.output().expect("the client starts");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    if !out.status.success() || fields.len() != 3 {
+        println!(
+            "  client failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
+        return None;
+    }
+    let rows: u64 = fields[0].parse().ok()?;
+    assert_eq!(rows, expected_rows, "every row must arrive");
+    let seconds: f64 = fields[1].parse().ok()?;
+    Some(Run {
+        rows_per_sec: rows as f64 / seconds,
+        peak_kib: fields[2].parse().ok()?,
+    })
+}
+
+fn spread(mut xs: Vec<f64>) -> (f64, f64, f64) {
+    xs.sort_by(f64::total_cmp);
+    (xs[0], xs[xs.len() / 2], xs[xs.len() - 1])
+}
+
+/// Prints one line; returns the median rows/s and the peak RSS.
+fn report(label: &str, rows: u64, runs: &[Run]) -> Option<(f64, u64)> {
+    if runs.is_empty() {
+        println!("{:>9}  {label:<24} (no figures)", rows);
+        return None;
+    }
+    let (min, median, max) = spread(runs.iter().map(|r| r.rows_per_sec).collect());
+    let peak = runs.iter().map(|r| r.peak_kib).max().unwrap_or(0);
+    println!(
+        "{rows:>9}  {label:<24} {min:>11.0} {median:>11.0} {max:>11.0}   {:>8.1} MiB",
+        peak as f64 / 1024.0
+    );
+    Some((median, peak))
+}
+
+fn python_venv() -> Option<String> {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/data-bench-venv");
+    let python = root.join("bin/python");
+    let ready = root.join(format!("ready-{MSTRIO_VERSION}"));
+    if !ready.exists() {
+        let ok = (python.exists()
+            || Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&root)
+                .status()
+                .is_ok_and(|s| s.success()))
+            && Command::new(&python)
+                .args(["-m", "pip", "install", "-q"])
+                .arg(format!("mstrio-py=={MSTRIO_VERSION}"))
+                .arg(format!("requests=={REQUESTS_VERSION}"))
+                .status()
+                .is_ok_and(|s| s.success());
+        if !ok {
+            return None;
+        }
+        std::fs::write(&ready, b"").ok()?;
+    }
+    Some(python.to_string_lossy().into_owned())
+}
+
+fn orchestrate() {
+    let me = std::env::current_exe().expect("the bench binary");
+    let mut server: Child = Command::new(&me)
+        .arg("--serve")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the emulator process");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the base URL");
+    let base_url = line.trim().to_owned();
+    let python = python_venv();
+    let scripts = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/");
+
+    println!(
+        "mstr-rest data benchmark: default-grid report (2 attributes x 2 forms, 2 metrics), page size {PAGE_SIZE},\n\
+         client and emulator in separate processes on the same 2 cores; {REPEATS} runs each\n"
+    );
+    println!(
+        "{:>9}  {:<24} {:>11} {:>11} {:>11}   {:>12}",
+        "rows", "client", "min rows/s", "median", "max", "peak RSS"
+    );
+    let mut summary = Vec::new();
+    for (rows, id) in SIZES {
+        let mut best_rust: Option<(f64, u64)> = None;
+        for concurrency in CONCURRENCY {
+            let runs: Vec<Run> = (0..REPEATS)
+                .filter_map(|_| {
+                    measure(
+                        Command::new(&me).args([
+                            "--client",
+                            &base_url,
+                            id,
+                            &concurrency.to_string(),
+                        ]),
+                        rows,
+                    )
+                })
+                .collect();
+            if let Some(fig) = report(&format!("mstr-rest (conc. {concurrency})"), rows, &runs)
+                && best_rust.is_none_or(|b| fig.0 > b.0)
+            {
+                best_rust = Some(fig);
+            }
+        }
+        let python_fig = |label: &str, script: &str, repeats: usize| {
+            let python = python.as_ref()?;
+            let runs: Vec<Run> = (0..repeats)
+                .filter_map(|_| {
+                    measure(
+                        Command::new(python).args([
+                            &format!("{scripts}{script}"),
+                            &base_url,
+                            id,
+                            &PAGE_SIZE.to_string(),
+                        ]),
+                        rows,
+                    )
+                })
+                .collect();
+            report(label, rows, &runs)
+        };
+        let bare = python_fig("python bare loop", "data_bare_loop.py", REPEATS);
+        let mstrio = python_fig(
+            &format!("mstrio-py {MSTRIO_VERSION}"),
+            "data_mstrio.py",
+            if rows > 100_000 { 1 } else { REPEATS },
+        );
+        summary.push((rows, best_rust, bare, mstrio));
+    }
+    if python.is_none() {
+        println!("(python venv unavailable: Python figures skipped)");
+    }
+    println!();
+    for (rows, rust, bare, mstrio) in summary {
+        let Some((rust, peak)) = rust else { continue };
+        let ratio = |other: Option<(f64, u64)>| {
+            other.map_or("n/a".to_owned(), |(o, _)| format!("{:.1}x", rust / o))
+        };
+        println!(
+            "{rows:>9} rows: best mstr-rest median is {} mstrio-py and {} the bare loop; peak RSS {:.1} MiB",
+            ratio(mstrio),
+            ratio(bare),
+            peak as f64 / 1024.0
+        );
+    }
+    drop(server.stdin.take());
+    let _ = server.wait();
+}

@@ -1,0 +1,219 @@
+//! The blocking API (feature `blocking`) against an emulator running on its own runtime.
+
+use mstr_rest::blocking::{AuthenticatedSession, Session};
+use mstr_rest::{ApiErrorKind, Credentials, Error, ExposeSecret};
+use mstr_rest_emulator::Emulator;
+
+const TUTORIAL: &str = "B19DEDCC11D4E0EFC000EB9495D0F44F";
+
+/// An emulator served by a one-thread runtime of its own, so blocking calls on the test
+/// thread never stall it. Drop the emulator before the runtime (declaration order does).
+fn emulator() -> (tokio::runtime::Runtime, Emulator) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emulator = runtime.block_on(Emulator::start());
+    (runtime, emulator)
+}
+
+fn logged_in(emulator: &Emulator) -> Session {
+    let session = Session::builder(emulator.base_url()).build().unwrap();
+    session
+        .login(Credentials::standard("dave", "hellodave"))
+        .unwrap();
+    session
+}
+
+#[test]
+fn a_blocking_session_logs_in_calls_and_logs_out() {
+    let (_runtime, emulator) = emulator();
+    let session = logged_in(&emulator);
+    assert!(session.has_session());
+    assert_eq!(session.user_info().unwrap().full_name, "Dave Bowman");
+    assert_eq!(session.session_info().unwrap()["locale"], 1033);
+    session.extend_session().unwrap();
+    assert_eq!(session.projects().unwrap().len(), 3);
+    assert_eq!(session.load_projects().unwrap().len(), 3);
+    assert_eq!(
+        session
+            .project_id("MicroStrategy Tutorial")
+            .unwrap()
+            .as_deref(),
+        Some(TUTORIAL)
+    );
+    let found: serde_json::Value = session
+        .get("searches/results")
+        .project(TUTORIAL)
+        .query(&[("name", "Revenue")])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(found["totalItems"], 1);
+    let missing = session.get("no/such/endpoint").send().unwrap_err();
+    assert_eq!(
+        missing.as_api().map(|e| e.kind()),
+        Some(ApiErrorKind::ResourceNotFound)
+    );
+
+    session.logout().unwrap();
+    assert!(!session.has_session());
+    assert_eq!(emulator.logouts(), 1);
+    assert!(matches!(session.user_info(), Err(Error::NotLoggedIn)));
+}
+
+#[test]
+fn a_refused_login_is_an_api_error() {
+    let (_runtime, emulator) = emulator();
+    let session = Session::builder(emulator.base_url()).build().unwrap();
+    let err = session
+        .login(Credentials::standard("dave", "wrong"))
+        .unwrap_err();
+    assert_eq!(
+        err.as_api().map(|e| e.kind()),
+        Some(ApiErrorKind::LoginFailure)
+    );
+    assert!(!session.has_session());
+}
+
+#[test]
+fn identity_tokens_delegate_and_sessions_round_trip_through_json() {
+    let (_runtime, emulator) = emulator();
+    let session = logged_in(&emulator);
+    let token = session.create_identity_token().unwrap();
+    let other = Session::builder(emulator.base_url()).build().unwrap();
+    other.delegate(token.expose_secret().to_owned()).unwrap();
+    assert_eq!(other.user_info().unwrap().full_name, "Dave Bowman");
+
+    let restored = Session::from_json(&session.to_json().unwrap()).unwrap();
+    assert_eq!(restored.user_info().unwrap().full_name, "Dave Bowman");
+    assert_eq!(emulator.logins(), 2, "a restored session needs no login");
+}
+
+#[test]
+fn dropping_an_authenticated_session_logs_out_before_drop_returns() {
+    let (_runtime, emulator) = emulator();
+    let session = AuthenticatedSession::builder()
+        .base_url(emulator.base_url())
+        .username("dave")
+        .password("hellodave")
+        .connect()
+        .unwrap();
+    assert_eq!(session.user_info().unwrap().full_name, "Dave Bowman");
+    assert_eq!(emulator.logouts(), 0);
+    drop(session);
+    assert_eq!(emulator.logouts(), 1);
+    assert_eq!(emulator.open_sessions(), 0);
+}
+
+#[test]
+fn close_logs_out_once_and_drop_does_not_repeat_it() {
+    let (_runtime, emulator) = emulator();
+    let session = AuthenticatedSession::builder()
+        .base_url(emulator.base_url())
+        .username("dave")
+        .password("hellodave")
+        .connect()
+        .unwrap();
+    let handle = session.session();
+    session.close().unwrap();
+    assert_eq!(emulator.logouts(), 1);
+    assert!(!handle.has_session());
+    drop(handle);
+    assert_eq!(emulator.logouts(), 1);
+}
+
+#[test]
+fn keep_session_open_skips_the_logout_on_drop() {
+    let (_runtime, emulator) = emulator();
+    let session = AuthenticatedSession::builder()
+        .base_url(emulator.base_url())
+        .username("dave")
+        .password("hellodave")
+        .logout_on_close(false)
+        .connect()
+        .unwrap();
+    drop(session);
+    assert_eq!(emulator.logouts(), 0);
+    assert_eq!(emulator.open_sessions(), 1);
+}
+
+#[test]
+fn run_logs_out_after_success_and_after_an_error() {
+    let (_runtime, emulator) = emulator();
+    let builder = || {
+        AuthenticatedSession::builder()
+            .base_url(emulator.base_url())
+            .username("dave")
+            .password("hellodave")
+    };
+    let name = builder().run(|s| Ok(s.user_info()?.full_name)).unwrap();
+    assert_eq!(name, "Dave Bowman");
+    assert_eq!(emulator.logouts(), 1);
+
+    let err = builder()
+        .run(|s| s.get("no/such/endpoint").send().map(drop))
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(emulator.logouts(), 2);
+}
+
+#[test]
+fn a_failed_connect_is_an_error_and_leaves_nothing_open() {
+    let (_runtime, emulator) = emulator();
+    let err = AuthenticatedSession::builder()
+        .base_url(emulator.base_url())
+        .username("dave")
+        .password("wrong")
+        .connect()
+        .unwrap_err();
+    assert_eq!(
+        err.as_api().map(|e| e.kind()),
+        Some(ApiErrorKind::LoginFailure)
+    );
+    assert_eq!(emulator.open_sessions(), 0);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn calling_from_inside_an_async_runtime_neither_panics_nor_deadlocks() {
+    // The emulator lives on its own runtime (started on a plain thread, since a runtime
+    // cannot be built inside this one); this test's runtime is only blocked, never needed.
+    let (_runtime, emulator) = std::thread::spawn(emulator).join().unwrap();
+    let session = logged_in(&emulator);
+    assert_eq!(session.user_info().unwrap().full_name, "Dave Bowman");
+    let connected = AuthenticatedSession::builder()
+        .base_url(emulator.base_url())
+        .username("dave")
+        .password("hellodave")
+        .connect()
+        .unwrap();
+    drop(connected);
+    assert_eq!(emulator.logouts(), 1);
+    drop(session);
+    drop(emulator);
+    // Dropping a runtime inside another one panics; hand it to a plain thread.
+    std::thread::spawn(move || drop(_runtime)).join().unwrap();
+}
+
+#[test]
+fn debug_of_blocking_types_hides_the_token() {
+    let (_runtime, emulator) = emulator();
+    let session = logged_in(&emulator);
+    let json: serde_json::Value = serde_json::from_str(&session.to_json().unwrap()).unwrap();
+    let shown = format!("{session:?} {:?}", session.get("sessions"));
+    let token = json.to_string();
+    assert!(!shown.is_empty());
+    for value in json["headers"]
+        .as_object()
+        .into_iter()
+        .flat_map(|h| h.values())
+    {
+        let value = value.as_str().unwrap_or_default();
+        assert!(
+            value.len() < 8 || !shown.contains(value),
+            "{shown} leaks {value} from {token}"
+        );
+    }
+}
