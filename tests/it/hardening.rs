@@ -12,7 +12,7 @@ use serde_json::json;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{api, api_error, base_url, login_ok_with};
+use crate::support::{TraceCapture, api, api_error, base_url, login_ok_with};
 
 /// Quick retries so tests do not wait on real back-off.
 fn fast_retries() -> RetryPolicy {
@@ -538,34 +538,10 @@ async fn requests_go_through_the_configured_proxy() {
 
 #[tokio::test]
 async fn traces_of_a_relogin_hold_no_secret() {
-    use std::io::Write;
     use tracing::instrument::WithSubscriber;
 
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buffer {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     let emulator = Emulator::start().await;
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    // see redaction.rs: a second live dispatcher and a rebuild keep callsites first hit by
-    // parallel tests enabled for this capture
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
-    let subscriber = tracing::Dispatch::new(subscriber);
-    tracing::callsite::rebuild_interest_cache();
+    let captured = TraceCapture::new(tracing::Level::TRACE, false);
     let (token, cookie) = async {
         let s = AuthenticatedSession::builder()
             .base_url(emulator.base_url())
@@ -585,9 +561,9 @@ async fn traces_of_a_relogin_hold_no_secret() {
             cookie.expose_secret().to_owned(),
         )
     }
-    .with_subscriber(subscriber)
+    .with_subscriber(captured.dispatch.clone())
     .await;
-    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     assert!(
         text.contains("logging in again"),
         "the re-login is traced: {text}"

@@ -1,8 +1,6 @@
 //! Secrets never show: not in `Debug` of any type that can hold one, not in errors, not in
 //! trace output across login, calls and logout.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use mstr_rest::{
     AuthenticatedSession, Credentials, ExposeSecret, JsonSecret, ManualClock, SecretSource,
@@ -10,11 +8,10 @@ use mstr_rest::{
 };
 use serde_json::json;
 use tracing::instrument::WithSubscriber;
-use tracing_subscriber::fmt::format::FmtSpan;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{api, api_error, base_url, login_ok_with, session};
+use crate::support::{TraceCapture, api, api_error, base_url, login_ok_with, session};
 
 const PASSWORD: &str = "pw-7f3a-SECRET";
 const TOKEN: &str = "tok-91c2-SECRET";
@@ -240,45 +237,11 @@ async fn failed_login_error_never_shows_the_password() {
     assert_clean("login Error (Debug)", &format!("{err:?}"));
 }
 
-/// A `tracing` writer appending into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 #[tokio::test]
 async fn traces_of_login_calls_and_logout_never_show_secrets() {
     let server = secret_server().await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_writer(move || writer.clone())
-        .finish();
+    let captured = TraceCapture::new(tracing::Level::TRACE, true);
     let base = base_url(&server);
-    // tracing-core caches callsite interest per callsite; with a single scoped dispatcher
-    // it consults only the registering thread's default, so a callsite first hit by a
-    // parallel test would stay disabled for ours. A second live dispatcher makes it keep
-    // the full list, and the rebuild refreshes callsites registered before ours.
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
-    let subscriber = tracing::Dispatch::new(subscriber);
-    tracing::callsite::rebuild_interest_cache();
 
     async move {
         let s = AuthenticatedSession::builder()
@@ -315,7 +278,7 @@ async fn traces_of_login_calls_and_logout_never_show_secrets() {
             .await
             .unwrap_err();
     }
-    .with_subscriber(subscriber)
+    .with_subscriber(captured.dispatch.clone())
     .await;
 
     let text = captured.text();

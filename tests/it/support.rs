@@ -172,3 +172,62 @@ pub(crate) fn assert_not_logged_in<T: Debug>(result: Result<T>, call: &str) {
         other => panic!("{call}: expected Error::NotLoggedIn, got {other:?}"),
     }
 }
+
+/// Captures the `tracing` output of whatever runs under [`TraceCapture::dispatch`].
+pub(crate) struct TraceCapture {
+    buffer: Captured,
+    /// The dispatcher to run the traced code under (`with_subscriber`, `with_default`).
+    pub(crate) dispatch: tracing::Dispatch,
+    // tracing-core caches callsite interest per callsite; with a single scoped dispatcher
+    // it consults only the registering thread's default, so a callsite first hit by a
+    // parallel test would stay disabled for ours. A second live dispatcher makes it keep
+    // the full list, and the rebuild in `new` refreshes callsites registered before ours.
+    _second: tracing::Dispatch,
+}
+
+impl TraceCapture {
+    /// Captures events of `level` and above, with span open/close events when `spans`.
+    pub(crate) fn new(level: tracing::Level, spans: bool) -> TraceCapture {
+        let buffer = Captured::default();
+        let writer = buffer.clone();
+        let span_events = if spans {
+            tracing_subscriber::fmt::format::FmtSpan::FULL
+        } else {
+            tracing_subscriber::fmt::format::FmtSpan::NONE
+        };
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_span_events(span_events)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+        let dispatch = tracing::Dispatch::new(subscriber);
+        tracing::callsite::rebuild_interest_cache();
+        TraceCapture {
+            buffer,
+            dispatch,
+            _second: second,
+        }
+    }
+
+    /// Everything captured so far.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// A `tracing` writer appending into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

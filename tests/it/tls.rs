@@ -178,38 +178,14 @@ async fn a_client_identity_passes_mutual_tls() {
 
 #[test]
 fn accepting_invalid_certs_logs_a_warning_at_build() {
-    use std::io::Write;
-    use std::sync::Mutex;
-
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buffer {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    // see redaction.rs: keep callsites first hit by parallel tests enabled for this capture
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
-    let subscriber = tracing::Dispatch::new(subscriber);
-    tracing::callsite::rebuild_interest_cache();
-    tracing::dispatcher::with_default(&subscriber, || {
+    let captured = crate::support::TraceCapture::new(tracing::Level::WARN, false);
+    tracing::dispatcher::with_default(&captured.dispatch, || {
         Session::builder("https://127.0.0.1:1/api/")
             .danger_accept_invalid_certs(true)
             .build()
             .unwrap();
     });
-    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     assert!(text.contains("WARN"), "{text}");
     assert!(text.contains("verification is OFF"), "{text}");
 }
