@@ -1,7 +1,6 @@
 //! Secrets never show: not in `Debug` of any type that can hold one, not in errors, not in
 //! trace output across login, calls and logout.
 
-
 use mstr_rest::{
     AuthenticatedSession, Credentials, ExposeSecret, JsonSecret, ManualClock, SecretSource,
     Session, cached, env, from_fn,
