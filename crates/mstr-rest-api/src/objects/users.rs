@@ -1,6 +1,7 @@
 //! User management: users and user groups (list, get, create, update).
 
 use mstr_rest_session::{Result, Session};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -229,15 +230,72 @@ impl UserGroupUpdate {
     }
 }
 
+/// The calls users and user groups share: list, get, create and update over one
+/// collection path.
+#[derive(Debug, Clone)]
+struct Collection {
+    session: Session,
+    path: &'static str,
+}
+
+impl Collection {
+    async fn list<T: DeserializeOwned>(&self, query: &[(&str, &str)]) -> Result<Vec<T>> {
+        self.session
+            .get(self.path)
+            .query(query)
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, id: &str) -> Result<T> {
+        self.session
+            .get(&format!("{}/{}", self.path, super::path_segment(id)))
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    async fn create<B: Serialize, T: DeserializeOwned>(&self, body: &B) -> Result<T> {
+        self.session
+            .post(self.path)
+            .json(body)
+            .send()
+            .await?
+            .json()
+            .await
+    }
+
+    async fn update<T: DeserializeOwned>(&self, id: &str, ops: &[Value]) -> Result<T> {
+        self.session
+            .patch(&format!("{}/{}", self.path, super::path_segment(id)))
+            .json(&json!({ "operationList": ops }))
+            .send()
+            .await?
+            .json()
+            .await
+    }
+}
+
+/// Every item, as the server lists them without paging.
+const ALL: &[(&str, &str)] = &[("offset", "0"), ("limit", "-1")];
+
 /// Users, from [`ObjectsApi::users`](super::ObjectsApi::users).
 #[derive(Debug, Clone)]
 pub struct Users {
-    session: Session,
+    users: Collection,
 }
 
 impl Users {
     pub(super) fn new(session: Session) -> Users {
-        Users { session }
+        Users {
+            users: Collection {
+                session,
+                path: "users",
+            },
+        }
     }
 
     /// `GET users`: every user.
@@ -246,13 +304,7 @@ impl Users {
     /// [`Error::Api`](mstr_rest_session::Error::Api); [`Error::Transport`](mstr_rest_session::Error::Transport);
     /// [`Error::Decode`](mstr_rest_session::Error::Decode).
     pub async fn list(&self) -> Result<Vec<User>> {
-        self.session
-            .get("users")
-            .query(&[("offset", 0), ("limit", -1)])
-            .send()
-            .await?
-            .json()
-            .await
+        self.users.list(ALL).await
     }
 
     /// `GET users?nameBegins=…`: users whose name or login begins with `prefix`.
@@ -260,13 +312,7 @@ impl Users {
     /// # Errors
     /// As [`list`](Self::list).
     pub async fn name_begins(&self, prefix: &str) -> Result<Vec<User>> {
-        self.session
-            .get("users")
-            .query(&[("nameBegins", prefix)])
-            .send()
-            .await?
-            .json()
-            .await
+        self.users.list(&[("nameBegins", prefix)]).await
     }
 
     /// `GET users/{id}`.
@@ -274,12 +320,7 @@ impl Users {
     /// # Errors
     /// As [`list`](Self::list); `ERR004` for an unknown id.
     pub async fn get(&self, id: &str) -> Result<User> {
-        self.session
-            .get(&format!("users/{}", super::path_segment(id)))
-            .send()
-            .await?
-            .json()
-            .await
+        self.users.get(id).await
     }
 
     /// `POST users`: creates a user and returns it.
@@ -287,13 +328,7 @@ impl Users {
     /// # Errors
     /// As [`list`](Self::list); `ERR006` for a name already taken.
     pub async fn create(&self, user: &NewUser) -> Result<User> {
-        self.session
-            .post("users")
-            .json(user)
-            .send()
-            .await?
-            .json()
-            .await
+        self.users.create(user).await
     }
 
     /// `PATCH users/{id}`: applies the changes and returns the user.
@@ -301,25 +336,24 @@ impl Users {
     /// # Errors
     /// As [`get`](Self::get).
     pub async fn update(&self, id: &str, update: &UserUpdate) -> Result<User> {
-        self.session
-            .patch(&format!("users/{}", super::path_segment(id)))
-            .json(&json!({ "operationList": update.ops }))
-            .send()
-            .await?
-            .json()
-            .await
+        self.users.update(id, &update.ops).await
     }
 }
 
 /// User groups, from [`ObjectsApi::user_groups`](super::ObjectsApi::user_groups).
 #[derive(Debug, Clone)]
 pub struct UserGroups {
-    session: Session,
+    groups: Collection,
 }
 
 impl UserGroups {
     pub(super) fn new(session: Session) -> UserGroups {
-        UserGroups { session }
+        UserGroups {
+            groups: Collection {
+                session,
+                path: "usergroups",
+            },
+        }
     }
 
     /// `GET usergroups`: every group.
@@ -328,13 +362,7 @@ impl UserGroups {
     /// [`Error::Api`](mstr_rest_session::Error::Api); [`Error::Transport`](mstr_rest_session::Error::Transport);
     /// [`Error::Decode`](mstr_rest_session::Error::Decode).
     pub async fn list(&self) -> Result<Vec<UserGroup>> {
-        self.session
-            .get("usergroups")
-            .query(&[("offset", 0), ("limit", -1)])
-            .send()
-            .await?
-            .json()
-            .await
+        self.groups.list(ALL).await
     }
 
     /// `GET usergroups/{id}`.
@@ -342,12 +370,7 @@ impl UserGroups {
     /// # Errors
     /// As [`list`](Self::list); `ERR004` for an unknown id.
     pub async fn get(&self, id: &str) -> Result<UserGroup> {
-        self.session
-            .get(&format!("usergroups/{}", super::path_segment(id)))
-            .send()
-            .await?
-            .json()
-            .await
+        self.groups.get(id).await
     }
 
     /// `POST usergroups`: creates a group and returns it.
@@ -355,13 +378,7 @@ impl UserGroups {
     /// # Errors
     /// As [`list`](Self::list); `ERR006` for a name already taken.
     pub async fn create(&self, group: &NewUserGroup) -> Result<UserGroup> {
-        self.session
-            .post("usergroups")
-            .json(group)
-            .send()
-            .await?
-            .json()
-            .await
+        self.groups.create(group).await
     }
 
     /// `PATCH usergroups/{id}`: applies the changes and returns the group.
@@ -369,12 +386,6 @@ impl UserGroups {
     /// # Errors
     /// As [`get`](Self::get).
     pub async fn update(&self, id: &str, update: &UserGroupUpdate) -> Result<UserGroup> {
-        self.session
-            .patch(&format!("usergroups/{}", super::path_segment(id)))
-            .json(&json!({ "operationList": update.ops }))
-            .send()
-            .await?
-            .json()
-            .await
+        self.groups.update(id, &update.ops).await
     }
 }
