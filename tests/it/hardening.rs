@@ -395,7 +395,8 @@ async fn a_connection_reset_mid_body_is_a_transport_error() {
         .login(Credentials::standard("dave", "hellodave"))
         .await
         .unwrap();
-    emulator.inject(Fault::path("projects").reset_mid_body());
+    // Every attempt breaks: a break before the head is retried (GET is idempotent).
+    emulator.inject(Fault::path("projects").reset_mid_body().times(3));
     // the break may surface while the head is read or while the body is
     let err = match session.get("projects").send().await {
         Ok(resp) => resp.json::<serde_json::Value>().await.unwrap_err(),

@@ -13,4 +13,6 @@
 
 pub mod data;
 pub mod objects;
+mod path;
+mod poll;
 pub mod push;

@@ -5,6 +5,8 @@ use std::fmt;
 use mstr_rest_error::{Error, Result};
 use url::{Origin, Url};
 
+use crate::redact::redact_url;
+
 /// A validated base URL such as `https://env.example.com/MicroStrategyLibrary/api/`.
 ///
 /// Always absolute, `http` or `https`, with a host, and ending in `/`.
@@ -21,24 +23,26 @@ impl BaseUrl {
     /// [`Error::Config`] naming the value when it has no `http`/`https` scheme or no host,
     /// or carries a query or fragment.
     pub fn parse(raw: &str) -> Result<BaseUrl> {
+        // The text may carry a password (`https://svc:pw@…`) or a token in a query: never shown.
+        let shown = redact_url(raw);
         let bad = |why: &str| {
             Error::config(format!(
-                "invalid base URL {raw:?}: {why}; expected an absolute http(s) URL such as \
+                "invalid base URL {shown:?}: {why}; expected an absolute http(s) URL such as \
                  https://env.example.com/MicroStrategyLibrary/api/"
             ))
         };
         let trimmed = raw.trim();
         let mut url = Url::parse(trimmed).map_err(|e| bad(&e.to_string()))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::config(
+                "invalid base URL: it must not carry a user name or password; pass credentials to login() instead",
+            ));
+        }
         if !matches!(url.scheme(), "http" | "https") {
             return Err(bad("the scheme must be http or https"));
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(bad("it has no host"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::config(
-                "invalid base URL: it must not carry a user name or password; pass credentials to login() instead",
-            ));
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(bad("it must not carry a query or fragment"));
@@ -78,14 +82,15 @@ impl BaseUrl {
     pub fn join(&self, path: &str) -> Result<Url> {
         let path = path.trim();
         if is_absolute(path) {
-            return Url::parse(path)
-                .map_err(|e| Error::config(format!("invalid request URL {path:?}: {e}")));
+            return Url::parse(path).map_err(|e| {
+                Error::config(format!("invalid request URL {:?}: {e}", redact_url(path)))
+            });
         }
         let relative = path.trim_start_matches('/');
         // Appending text (rather than Url::join) keeps "a:b" from being read as a scheme.
         let joined = format!("{}{}", self.url.as_str(), relative);
         Url::parse(&joined)
-            .map_err(|e| Error::config(format!("invalid request path {path:?}: {e}")))
+            .map_err(|e| Error::config(format!("invalid request path {:?}: {e}", redact_url(path))))
     }
 
     /// True when `url` has the base URL's scheme, host and port: the only place the token,

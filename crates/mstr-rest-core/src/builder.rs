@@ -23,6 +23,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 const DEFAULT_MAX_REDIRECTS: usize = 10;
 
+/// Default largest response body read whole ([`Response::bytes`](crate::Response::bytes),
+/// `json`, `text`): 256 MiB, decompressed.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+
 /// Builds a [`Client`]. Setters never fail; the first bad value is reported by
 /// [`build`](ClientBuilder::build).
 ///
@@ -47,6 +51,7 @@ pub struct ClientBuilder {
     proxy: Option<String>,
     no_proxy: bool,
     max_redirects: usize,
+    max_body_bytes: usize,
     retry: RetryPolicy,
     error: Option<Error>,
 }
@@ -66,6 +71,7 @@ impl ClientBuilder {
             proxy: None,
             no_proxy: false,
             max_redirects: DEFAULT_MAX_REDIRECTS,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             retry: RetryPolicy::default(),
             error: None,
         }
@@ -109,7 +115,8 @@ impl ClientBuilder {
             _ => {
                 self.error.get_or_insert_with(|| {
                     Error::config(format!(
-                        "invalid default header {name:?}: names are tokens and values visible ASCII"
+                        "invalid default header {}: names are tokens and values visible ASCII",
+                        crate::redact::printable(name)
                     ))
                 });
             }
@@ -149,9 +156,19 @@ impl ClientBuilder {
         self
     }
 
-    /// How many redirects to follow; default 10, 0 returns the 3xx itself.
+    /// How many redirects to follow; default 10. One more is
+    /// [`TransportKind::Redirect`](mstr_rest_error::TransportKind::Redirect), an error;
+    /// 0 follows none and returns the 3xx itself.
     pub fn max_redirects(mut self, n: usize) -> Self {
         self.max_redirects = n;
+        self
+    }
+
+    /// The largest body, decompressed, that [`Response::bytes`](crate::Response::bytes),
+    /// `json` and `text` read; default [`DEFAULT_MAX_BODY_BYTES`] (256 MiB). A larger one is
+    /// an [`Error::Decode`] naming this setting, found while it arrives.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
         self
     }
 
@@ -223,6 +240,7 @@ impl ClientBuilder {
                 self.headers,
                 self.timeout,
                 self.max_redirects,
+                self.max_body_bytes,
                 self.retry,
             )),
         })
@@ -232,7 +250,7 @@ impl ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("base_url", &crate::redact::redact_url(&self.base_url))
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("default_headers", &self.headers.keys().collect::<Vec<_>>())
@@ -244,6 +262,7 @@ impl fmt::Debug for ClientBuilder {
             .field("danger_accept_invalid_certs", &self.accept_invalid_certs)
             .field("proxy", &self.proxy.as_ref().map(|_| "** set **"))
             .field("max_redirects", &self.max_redirects)
+            .field("max_body_bytes", &self.max_body_bytes)
             .field("retry", &self.retry)
             .finish()
     }

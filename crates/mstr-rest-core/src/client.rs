@@ -51,6 +51,7 @@ pub(crate) struct ClientInner {
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_redirects: usize,
+    pub(crate) max_body_bytes: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: RetryBudget,
     token: RwLock<Option<AuthToken>>,
@@ -71,6 +72,7 @@ impl ClientInner {
         default_headers: HeaderMap,
         timeout: Option<Duration>,
         max_redirects: usize,
+        max_body_bytes: usize,
         retry: RetryPolicy,
     ) -> ClientInner {
         ClientInner {
@@ -79,6 +81,7 @@ impl ClientInner {
             default_headers,
             timeout,
             max_redirects,
+            max_body_bytes,
             budget: retry.new_budget(),
             retry,
             token: RwLock::new(None),
@@ -227,8 +230,18 @@ impl Client {
     }
 
     /// Adds a cookie for the base origin (path `/`), e.g. when restoring a saved session.
-    pub fn set_cookie(&self, name: &str, value: SecretString) {
-        self.inner.jar().insert(name, value);
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the cookie (never its value) when it cannot be sent: a name
+    /// that is not an HTTP token, a value with a space, control character or `;`, or more
+    /// than [`MAX_COOKIE_BYTES`](crate::MAX_COOKIE_BYTES) bytes. Nothing is stored then.
+    pub fn set_cookie(&self, name: &str, value: SecretString) -> Result<()> {
+        self.inner.jar().insert(name, value).map_err(|why| {
+            Error::config(format!(
+                "the cookie {:?} cannot be sent: {why}",
+                crate::redact::printable(name)
+            ))
+        })
     }
 
     /// Drops every cookie, so the next login starts a fresh HTTP session.

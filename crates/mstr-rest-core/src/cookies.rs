@@ -2,6 +2,10 @@
 //!
 //! reqwest's jar cannot list its cookies (we need that to serialise a session) and sends
 //! cookies to every port of a host; this jar is kept for the one origin a session talks to.
+//!
+//! It is bounded by RFC 6265's minimums (§6.1) for one domain: at most [`MAX_COOKIES`]
+//! cookies, the oldest evicted first, each at most [`MAX_COOKIE_BYTES`] long (longer ones are
+//! ignored), so a hostile server cannot grow it or the `Cookie` header without end.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -9,6 +13,11 @@ use std::time::{Duration, Instant};
 use http::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
+
+/// The most cookies the jar holds; storing another evicts the oldest.
+pub const MAX_COOKIES: usize = 50;
+/// The longest `Set-Cookie` (name, value and attributes) the jar accepts, in bytes.
+pub const MAX_COOKIE_BYTES: usize = 4096;
 
 #[derive(Clone)]
 struct Cookie {
@@ -35,21 +44,48 @@ impl CookieJar {
     pub(crate) fn store(&mut self, url: &Url, headers: &HeaderMap) {
         for raw in headers.get_all(http::header::SET_COOKIE) {
             let Ok(text) = raw.to_str() else { continue };
+            if text.len() > MAX_COOKIE_BYTES {
+                tracing::debug!(
+                    bytes = text.len(),
+                    "ignoring a Set-Cookie longer than {MAX_COOKIE_BYTES} bytes"
+                );
+                continue;
+            }
             if let Some(cookie) = parse_set_cookie(text, url) {
                 self.cookies
                     .retain(|c| !(c.name == cookie.name && c.path == cookie.path));
                 let expired = cookie.expires.is_some_and(|at| at <= Instant::now());
                 if !expired {
                     self.cookies.push(cookie);
+                    self.evict();
                 }
-                self.version += 1;
+                self.bump();
             }
         }
     }
 
+    fn bump(&mut self) {
+        self.version = self.version.wrapping_add(1);
+    }
+
+    /// Drops the oldest cookies beyond [`MAX_COOKIES`].
+    fn evict(&mut self) {
+        if let Some(excess) = self.cookies.len().checked_sub(MAX_COOKIES)
+            && excess > 0
+        {
+            tracing::debug!(excess, "cookie jar full: evicting the oldest cookies");
+            self.cookies.drain(..excess);
+        }
+    }
+
     /// Adds a cookie restored from a serialised session (path `/`, as the Python library does).
-    pub(crate) fn insert(&mut self, name: &str, value: SecretString) {
-        self.version += 1;
+    ///
+    /// # Errors
+    /// Why the cookie cannot be sent (a name that is not a token, a value with control
+    /// characters or `;`, too long): nothing is stored then.
+    pub(crate) fn insert(&mut self, name: &str, value: SecretString) -> Result<(), String> {
+        check_cookie(name, value.expose_secret())?;
+        self.bump();
         self.cookies.retain(|c| c.name != name);
         self.cookies.push(Cookie {
             name: name.to_owned(),
@@ -58,6 +94,8 @@ impl CookieJar {
             secure: false,
             expires: None,
         });
+        self.evict();
+        Ok(())
     }
 
     /// The `Cookie` header for a request to `url` (already known to be our origin),
@@ -68,7 +106,7 @@ impl CookieJar {
             let before = self.cookies.len();
             self.cookies.retain(|c| c.expires.is_none_or(|at| at > now));
             if self.cookies.len() != before {
-                self.version += 1;
+                self.bump();
             }
         }
         let https = url.scheme() == "https";
@@ -115,7 +153,7 @@ impl CookieJar {
     }
 
     pub(crate) fn clear(&mut self) {
-        self.version += 1;
+        self.bump();
         self.cookies.clear();
     }
 }
@@ -150,11 +188,12 @@ fn parse_set_cookie(text: &str, url: &Url) -> Option<Cookie> {
             "secure" => cookie.secure = true,
             "max-age" => {
                 let secs: i64 = val.trim().parse().ok()?;
-                cookie.expires = Some(if secs <= 0 {
-                    Instant::now()
+                // An expiry past what the clock can represent is no expiry (`Max-Age=i64::MAX`).
+                cookie.expires = if secs <= 0 {
+                    Some(Instant::now())
                 } else {
-                    Instant::now() + Duration::from_secs(secs.unsigned_abs())
-                });
+                    Instant::now().checked_add(Duration::from_secs(secs.unsigned_abs()))
+                };
             }
             _ => {}
         }
@@ -176,4 +215,21 @@ fn path_matches(cookie_path: &str, request_path: &str) -> bool {
         || (request_path.starts_with(cookie_path)
             && (cookie_path.ends_with('/')
                 || request_path.as_bytes().get(cookie_path.len()) == Some(&b'/')))
+}
+
+/// A cookie that can go into a `Cookie` header as it is: the name an HTTP token, the value
+/// visible ASCII without `;` (RFC 6265 §4.1.1, leniently: quotes and commas pass, as
+/// servers send them), both together at most [`MAX_COOKIE_BYTES`].
+fn check_cookie(name: &str, value: &str) -> Result<(), String> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err("its name is not an HTTP token (letters, digits, !#$%&'*+-.^_`|~)".to_owned());
+    }
+    if !value.bytes().all(|b| b.is_ascii_graphic() && b != b';') {
+        return Err("its value holds a space, a control character, `;` or non-ASCII".to_owned());
+    }
+    if name.len().saturating_add(value.len()) > MAX_COOKIE_BYTES {
+        return Err(format!("it is longer than {MAX_COOKIE_BYTES} bytes"));
+    }
+    Ok(())
 }

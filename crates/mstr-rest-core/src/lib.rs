@@ -36,14 +36,19 @@ mod base_url;
 mod builder;
 mod client;
 mod cookies;
+mod redact;
 mod request;
 mod response;
 mod retry;
 mod transport;
 
 pub use base_url::BaseUrl;
-pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use builder::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
+};
 pub use client::{AUTH_TOKEN_HEADER, Client, PROJECT_ID_HEADER, Reauthenticate};
+pub use cookies::{MAX_COOKIE_BYTES, MAX_COOKIES};
+pub use redact::redact_url;
 pub use request::RequestBuilder;
 pub use response::Response;
 pub use retry::RetryPolicy;

@@ -16,14 +16,22 @@ pub struct Response {
     inner: reqwest::Response,
     method: Method,
     url: Url,
+    /// [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes).
+    limit: usize,
 }
 
 impl Response {
-    pub(crate) fn new(inner: reqwest::Response, method: Method, url: &Url) -> Response {
+    pub(crate) fn new(
+        inner: reqwest::Response,
+        method: Method,
+        url: &Url,
+        limit: usize,
+    ) -> Response {
         Response {
             inner,
             method,
             url: url.clone(),
+            limit,
         }
     }
 
@@ -94,21 +102,82 @@ impl Response {
         })
     }
 
-    /// Reads the whole body.
+    /// Reads the whole body, up to the client's
+    /// [`max_body_bytes`](crate::ClientBuilder::max_body_bytes) (default 256 MiB).
     ///
     /// # Errors
-    /// [`Error::Transport`] when the connection breaks while reading.
+    /// [`Error::Transport`] when the connection breaks while reading; [`Error::Decode`]
+    /// naming the setting when the body (decompressed) is larger than the limit.
     pub async fn bytes(self) -> Result<Bytes> {
-        let Response { inner, method, url } = self;
-        inner
-            .bytes()
+        let limit = self.limit;
+        self.bytes_limited(limit, "ClientBuilder::max_body_bytes")
             .await
-            .map_err(|e| transport_error(e, &method, &url))
     }
 
-    /// The body as a stream of chunks, for large downloads.
+    /// Reads the whole body, failing as soon as more than `limit` bytes arrived —
+    /// decompressed bytes, counted as they arrive, so a small gzip bomb cannot inflate in
+    /// memory. `setting` names what the user changes to raise the limit.
+    ///
+    /// # Errors
+    /// As [`bytes`](Self::bytes).
+    pub async fn bytes_limited(self, limit: usize, setting: &'static str) -> Result<Bytes> {
+        let what = self.what();
+        let Response {
+            mut inner,
+            method,
+            url,
+            ..
+        } = self;
+        let too_big = || {
+            Error::Decode(DecodeError::new(format!(
+                "the response to {what} is larger than {limit} bytes; raise {setting} if that is expected"
+            )))
+        };
+        let hint = inner
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let mut body: Option<Vec<u8>> = None;
+        let mut single: Option<Bytes> = None;
+        while let Some(chunk) = inner
+            .chunk()
+            .await
+            .map_err(|e| transport_error(e, &method, &url))?
+        {
+            // Most bodies arrive in one chunk: keep it without copying.
+            let buf = match (single.take(), body.as_mut()) {
+                (None, None) => {
+                    if chunk.len() > limit {
+                        return Err(too_big());
+                    }
+                    single = Some(chunk);
+                    continue;
+                }
+                (Some(first), None) => {
+                    let mut v = Vec::with_capacity(hint.min(limit).max(first.len()));
+                    v.extend_from_slice(&first);
+                    body.insert(v)
+                }
+                (_, Some(v)) => v,
+            };
+            if buf.len().saturating_add(chunk.len()) > limit {
+                return Err(too_big());
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(match (single, body) {
+            (_, Some(v)) => Bytes::from(v),
+            (Some(b), None) => b,
+            (None, None) => Bytes::new(),
+        })
+    }
+
+    /// The body as a stream of chunks, for large downloads (no size limit: the caller
+    /// decides what to keep).
     pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
-        let Response { inner, method, url } = self;
+        let Response {
+            inner, method, url, ..
+        } = self;
         inner
             .bytes_stream()
             .map_err(move |e| transport_error(e, &method, &url))

@@ -6,12 +6,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use http::{HeaderMap, Method, StatusCode};
-use mstr_rest_error::Error;
+use mstr_rest_error::{Error, TransportKind};
 
 /// When and how often a failed request is sent again.
 ///
 /// A request is retried only when sending it twice is safe:
 /// - a **connect error** (nothing reached the server), for every method;
+/// - a connection **closed before any response head** arrived (a server restart, a proxy,
+///   a stale pooled connection), for idempotent methods only: the server may have acted;
 /// - **429, 502, 503, 504**, for idempotent methods (`GET`, `HEAD`, `OPTIONS`, `PUT`,
 ///   `DELETE`), and for a `POST` the caller marked with
 ///   [`RequestBuilder::idempotent`](crate::RequestBuilder::idempotent).
@@ -111,14 +113,18 @@ impl RetryPolicy {
             .saturating_mul(1u32 << retry.saturating_sub(1).min(20));
         let cap = exp.min(self.max_delay);
         let half = cap / 2;
-        half + half.mul_f64(unit_random())
+        let jitter =
+            Duration::try_from_secs_f64(half.as_secs_f64() * unit_random()).unwrap_or(half);
+        half.saturating_add(jitter)
     }
 
     pub(crate) fn new_budget(&self) -> RetryBudget {
         RetryBudget {
-            milli_tokens: AtomicU64::new(u64::from(self.budget_floor) * 1000),
-            deposit: u64::from(self.budget_percent) * 10,
-            cap: (u64::from(self.budget_floor) + 100) * 1000,
+            milli_tokens: AtomicU64::new(u64::from(self.budget_floor).saturating_mul(1000)),
+            deposit: u64::from(self.budget_percent).saturating_mul(10),
+            cap: u64::from(self.budget_floor)
+                .saturating_add(100)
+                .saturating_mul(1000),
         }
     }
 }
@@ -137,7 +143,7 @@ impl RetryBudget {
         let _ = self
             .milli_tokens
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| {
-                Some((t + self.deposit).min(self.cap))
+                Some(t.saturating_add(self.deposit).min(self.cap))
             });
     }
 
@@ -169,6 +175,9 @@ pub(crate) fn is_idempotent(method: &Method) -> bool {
 pub(crate) fn retryable(err: &Error, idempotent: bool) -> Option<&'static str> {
     match err {
         Error::Transport(t) if t.is_connect() => Some("connect error"),
+        Error::Transport(t) if idempotent && t.kind() == TransportKind::Closed => {
+            Some("connection closed before the answer")
+        }
         Error::Api(e) if idempotent => match e.status {
             429 => Some("429 Too Many Requests"),
             502 => Some("502 Bad Gateway"),

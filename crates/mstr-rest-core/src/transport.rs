@@ -49,7 +49,10 @@ pub(crate) async fn execute(client: &Client, req: Prepared) -> Result<Response> 
         let started = Instant::now();
         let result = reauthenticating(client, &req).await;
         let span = tracing::Span::current();
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        span.record(
+            "latency_ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
         match &result {
             Ok(resp) => {
                 span.record("status", resp.status().as_u16());
@@ -78,6 +81,7 @@ async fn reauthenticating(client: &Client, req: &Prepared) -> Result<Response> {
     let mut relogged = false;
     loop {
         let attempt = retrying(client, req).await;
+        // Only an answer from a trusted hop (one that carried our token) speaks for the session.
         let (Err(Error::Api(e)), Some(generation)) = (&attempt.result, attempt.generation) else {
             return attempt.result;
         };
@@ -114,18 +118,23 @@ fn is_auth_endpoint(client: &Client, url: &Url) -> bool {
 async fn retrying(client: &Client, req: &Prepared) -> Attempt {
     let policy = req.retry.unwrap_or(client.inner.retry);
     let idempotent = req.idempotent || is_idempotent(&req.method);
-    let deadline = Instant::now() + policy.total_deadline();
+    // A deadline too far away to represent is no deadline (`RetryPolicy::deadline(Duration::MAX)`).
+    let deadline = Instant::now().checked_add(policy.total_deadline());
+    let past_deadline = |wait: Duration| {
+        deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|at| at > d))
+    };
     client.inner.budget.deposit();
     let mut retries = 0u32;
     loop {
-        tracing::Span::current().record("attempt", retries + 1);
+        tracing::Span::current().record("attempt", retries.saturating_add(1));
         // A retry may not outlive the deadline: its timeout is cut to what is left of it.
         let timeout = req.timeout.or(client.inner.timeout);
-        let timeout = if retries == 0 {
-            timeout
-        } else {
-            let left = deadline.saturating_duration_since(Instant::now());
-            Some(timeout.map_or(left, |t| t.min(left)))
+        let timeout = match deadline {
+            Some(d) if retries > 0 => {
+                let left = d.saturating_duration_since(Instant::now());
+                Some(timeout.map_or(left, |t| t.min(left)))
+            }
+            _ => timeout,
         };
         let attempt = follow(client, req, timeout).await;
         let Err(err) = &attempt.result else {
@@ -135,67 +144,57 @@ async fn retrying(client: &Client, req: &Prepared) -> Attempt {
             return attempt;
         };
         let wait = policy
-            .backoff(retries + 1)
+            .backoff(retries.saturating_add(1))
             .max(attempt.retry_after.unwrap_or_default());
-        if retries >= policy.retries()
-            || Instant::now() + wait > deadline
-            || !client.inner.budget.withdraw()
-        {
+        if retries >= policy.retries() || past_deadline(wait) || !client.inner.budget.withdraw() {
             return attempt;
         }
-        retries += 1;
+        retries = retries.saturating_add(1);
         tracing::warn!(
-            attempt = retries + 1,
+            attempt = retries.saturating_add(1),
             reason,
-            wait_ms = wait.as_millis() as u64,
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
             "retrying"
         );
         tokio::time::sleep(wait).await;
     }
 }
 
+/// One request and its redirect chain, sent by hand so that what is secret stays home.
+///
+/// A hop is *trusted* when it goes to the base origin and every hop before it did too. Only
+/// trusted hops carry the token, the cookies and the credential headers of
+/// [`is_credential_header`]; only their answers set cookies or speak for the session
+/// (`ERR009`). A chain that starts elsewhere, or leaves the base once, is never trusted
+/// again: another origin cannot turn a request into an authenticated one by redirecting it
+/// home. The request timeout bounds the whole chain.
 async fn follow(client: &Client, req: &Prepared, timeout: Option<Duration>) -> Attempt {
-    let mut generation = None;
-    let result = follow_inner(client, req, timeout, &mut generation).await;
-    match result {
-        Ok(resp) => Attempt {
-            result: Ok(resp),
-            generation,
-            retry_after: None,
-        },
-        Err((err, retry_after)) => Attempt {
-            result: Err(err),
-            generation,
-            retry_after,
-        },
-    }
-}
-
-type Failure = (Error, Option<Duration>);
-
-async fn follow_inner(
-    client: &Client,
-    req: &Prepared,
-    timeout: Option<Duration>,
-    generation: &mut Option<u64>,
-) -> std::result::Result<Response, Failure> {
     let inner = &client.inner;
+    let chain_deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let mut method = req.method.clone();
     let mut url = req.url.clone();
     let mut body = req.body.clone();
-    let mut hops = 0;
+    let mut trusted = true;
+    let mut hops = 0usize;
+    let fail = |result: Error, generation: Option<u64>, retry_after: Option<Duration>| Attempt {
+        result: Err(result),
+        generation,
+        retry_after,
+    };
     loop {
-        let same_origin = inner.base.is_same_origin(&url);
+        trusted = trusted && inner.base.is_same_origin(&url);
+        // The token generation this hop carried; an answer from an untrusted hop carried none.
+        let mut generation = None;
         let mut out = HeaderMap::new();
         for (name, value) in inner.default_headers.iter().chain(req.headers.iter()) {
-            if same_origin || !is_mstr_header(name.as_str()) {
+            if trusted || !is_credential_header(name.as_str()) {
                 out.append(name.clone(), value.clone());
             }
         }
-        if same_origin && req.include_auth {
+        if trusted && req.include_auth {
             if let Some((token, token_generation)) = inner.token_header() {
                 out.insert(AUTH_TOKEN_HEADER, token);
-                *generation = Some(token_generation);
+                generation = Some(token_generation);
             }
             if let Some(cookie) = inner.jar().header_for(&url) {
                 out.insert(COOKIE, cookie);
@@ -210,22 +209,42 @@ async fn follow_inner(
             }
             None => {}
         }
-        if let Some(t) = timeout {
-            builder = builder.timeout(t);
+        if let Some(deadline) = chain_deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let err = TransportError::new(
+                    TransportKind::Timeout,
+                    "the request timeout passed while following redirects",
+                )
+                .with_request(method.as_str(), display_url(&url));
+                return fail(Error::Transport(err), generation, None);
+            }
+            builder = builder.timeout(left);
         }
-        let resp = builder
-            .send()
-            .await
-            .map_err(|e| (transport_error(e, &method, &url), None))?;
-        if same_origin {
+        let resp = match builder.send().await {
+            Ok(resp) => resp,
+            Err(e) => return fail(transport_error(e, &method, &url), generation, None),
+        };
+        if trusted {
             inner.jar().store(&url, resp.headers());
         }
 
         let status = resp.status();
         if status.is_redirection()
-            && hops < inner.max_redirects
+            && inner.max_redirects > 0
             && let Some(next) = redirect_target(&url, resp.headers())
         {
+            if hops >= inner.max_redirects {
+                let err = TransportError::new(
+                    TransportKind::Redirect,
+                    format!(
+                        "more than {} redirects (max_redirects)",
+                        inner.max_redirects
+                    ),
+                )
+                .with_request(req.method.as_str(), display_url(&req.url));
+                return fail(Error::Transport(err), generation, None);
+            }
             let (next_method, keep_body) = match status {
                 StatusCode::SEE_OTHER => (Method::GET, false),
                 StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND if method == Method::POST => {
@@ -237,14 +256,18 @@ async fn follow_inner(
             // Never re-send a body to a foreign origin: return the 3xx for the caller to judge.
             if next_body.is_some() && !inner.base.is_same_origin(&next) {
                 tracing::debug!("not following a body-carrying redirect to another origin");
-                return Ok(Response::new(resp, method, &url));
+                return Attempt {
+                    result: Ok(Response::new(resp, method, &url, inner.max_body_bytes)),
+                    generation,
+                    retry_after: None,
+                };
             }
             tracing::debug!(
                 status = status.as_u16(),
                 same_origin = inner.base.is_same_origin(&next),
                 "following redirect"
             );
-            hops += 1;
+            hops = hops.saturating_add(1);
             method = next_method;
             body = next_body;
             url = next;
@@ -252,14 +275,25 @@ async fn follow_inner(
         }
         if status.as_u16() >= 400 {
             let wait = retry_after(status, resp.headers());
-            return Err((Error::Api(read_error(resp).await), wait));
+            return fail(Error::Api(read_error(resp).await), generation, wait);
         }
-        return Ok(Response::new(resp, method, &url));
+        return Attempt {
+            result: Ok(Response::new(resp, method, &url, inner.max_body_bytes)),
+            generation,
+            retry_after: None,
+        };
     }
 }
 
-fn is_mstr_header(name: &str) -> bool {
-    name.len() >= 7 && name[..7].eq_ignore_ascii_case("x-mstr-")
+/// Headers that carry a credential, dropped from every hop that leaves the base origin (as
+/// browsers and reqwest drop `Authorization`, `Cookie` and `Proxy-Authorization`): those
+/// three, `Cookie2`, and every `X-MSTR-*` header (token, project, changeset, identity token).
+pub(crate) fn is_credential_header(name: &str) -> bool {
+    const NAMED: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "cookie2"];
+    NAMED.iter().any(|n| name.eq_ignore_ascii_case(n))
+        || name
+            .get(..7)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("x-mstr-"))
 }
 
 fn redirect_target(current: &Url, headers: &HeaderMap) -> Option<Url> {
@@ -308,10 +342,38 @@ pub(crate) fn transport_error(e: reqwest::Error, method: &Method, url: &Url) -> 
         TransportKind::Body
     } else if e.is_redirect() {
         TransportKind::Redirect
+    } else if closed_before_answer(&e) {
+        TransportKind::Closed
     } else {
         TransportKind::Other
     };
     Error::Transport(
         TransportError::new(kind, e.without_url()).with_request(method.as_str(), display_url(url)),
     )
+}
+
+/// True when the connection was closed (or reset) before a response head arrived: hyper's
+/// "incomplete message", or a reset/aborted/EOF socket error anywhere in the chain.
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(h) = c.downcast_ref::<hyper::Error>()
+            && (h.is_incomplete_message() || h.is_canceled())
+        {
+            return true;
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }

@@ -137,6 +137,9 @@ pub enum TransportKind {
     Body,
     /// Too many redirects, or a redirect that could not be followed.
     Redirect,
+    /// The server (or a proxy, or a stale pooled connection) closed the connection before
+    /// any response head arrived. Idempotent requests are retried under the retry policy.
+    Closed,
     /// Anything else the HTTP stack reported.
     Other,
 }
@@ -227,7 +230,14 @@ impl fmt::Display for TransportError {
                 "could not connect for {what}; check the base URL, the network, the proxy and TLS settings"
             ),
             TransportKind::Body => write!(f, "the connection broke during {what}"),
-            TransportKind::Redirect => write!(f, "could not follow the redirects of {what}"),
+            TransportKind::Redirect => write!(
+                f,
+                "could not follow the redirects of {what}; check the base URL (a loop, or more hops than max_redirects allows)"
+            ),
+            TransportKind::Closed => write!(
+                f,
+                "the server closed the connection before answering {what}; check the server's and the proxy's health"
+            ),
             TransportKind::Other => write!(f, "{what} failed in the HTTP layer"),
         }
     }

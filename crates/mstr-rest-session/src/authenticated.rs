@@ -12,7 +12,6 @@ use mstr_rest_error::{CredentialError, Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
-use crate::credentials::Credentials;
 use crate::relogin::{Recipe, SourcePlan};
 use crate::session::{Session, SessionBuilder};
 use crate::source::{DynSource, SecretSource};
@@ -185,8 +184,9 @@ impl AuthenticatedSessionBuilder {
     /// Whether to log in again from the sources when the server expires the session
     /// (`ERR009`) and replay the request; default true. A re-login the server refuses
     /// makes the sources forget cached values and tries once more, so a rotated password
-    /// is picked up without a restart. Delegated sessions cannot log in again (identity
-    /// tokens are single use).
+    /// is picked up without a restart. A delegated session resolves its identity-token
+    /// source anew and delegates again (identity tokens are single use: a source that hands
+    /// out the used token gets the server's refusal, returned to the caller, never looped).
     pub fn relogin(mut self, relogin: bool) -> Self {
         self.no_relogin = !relogin;
         self
@@ -238,6 +238,10 @@ impl AuthenticatedSessionBuilder {
         } = self;
         let base_url = base_url
             .ok_or_else(|| Error::config("no base URL: call .base_url(..) on the builder"))?;
+        if let Some(period) = keepalive {
+            // Refused before any source is resolved.
+            crate::keepalive::check_period(period)?;
+        }
         match (&identity_token, &api_key, &username, &password) {
             (None, None, Some(_), None) => {
                 return Err(Error::config(
@@ -253,27 +257,31 @@ impl AuthenticatedSessionBuilder {
         }
         // Only the sources of the chosen mode are kept, so the others are never resolved.
         let plan = match identity_token {
-            Some(_) => None,
-            None if api_key.is_some() => Some(SourcePlan {
+            Some(t) => SourcePlan {
+                identity_token: Some(t),
+                api_key: None,
+                username: None,
+                password: None,
+                ldap,
+            },
+            None if api_key.is_some() => SourcePlan {
+                identity_token: None,
                 api_key,
                 username: None,
                 password: None,
                 ldap,
-            }),
-            None => Some(SourcePlan {
+            },
+            None => SourcePlan {
+                identity_token: None,
                 api_key: None,
                 username,
                 password,
                 ldap,
-            }),
+            },
         };
 
         let base_url = resolve("base_url", &*base_url).await?;
-        let credentials = match (&identity_token, &plan) {
-            (Some(t), _) => Credentials::IdentityToken(resolve("identity_token", &**t).await?),
-            (None, Some(plan)) => plan.credentials().await?,
-            (None, None) => Credentials::Anonymous,
-        };
+        let credentials = plan.credentials().await?;
 
         let mut builder = Session::builder(base_url.expose_secret());
         if let Some(configure) = configure {
@@ -284,7 +292,7 @@ impl AuthenticatedSessionBuilder {
         }
         let session = builder.build()?;
         session.login(credentials).await?;
-        if let Some(plan) = plan.filter(|_| !no_relogin) {
+        if !no_relogin {
             session.install_recipe(Recipe::Sources(Arc::new(plan)));
         }
         Ok(AuthenticatedSession {

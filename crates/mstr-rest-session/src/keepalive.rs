@@ -10,6 +10,33 @@ use tracing::Instrument;
 
 use crate::session::{Inner, Session};
 
+/// The shortest keep-alive period: more often would only load the server.
+pub const MIN_KEEPALIVE: Duration = Duration::from_secs(1);
+/// The longest keep-alive period: servers expire idle sessions within minutes to hours, so a
+/// longer period could not keep one alive.
+pub const MAX_KEEPALIVE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Refuses a keep-alive period that cannot work, naming the setting.
+pub(crate) fn check_period(period: Duration) -> mstr_rest_error::Result<()> {
+    if (MIN_KEEPALIVE..=MAX_KEEPALIVE).contains(&period) {
+        Ok(())
+    } else {
+        Err(mstr_rest_error::Error::config(format!(
+            "keepalive({period:?}) cannot keep a session alive: choose a period from 1 s to 24 h, \
+             shorter than the server's session timeout"
+        )))
+    }
+}
+
+impl Ticks {
+    pub(crate) fn check(&self) -> mstr_rest_error::Result<()> {
+        match self {
+            Ticks::Every(period) => check_period(*period),
+            Ticks::Manual(_) => Ok(()),
+        }
+    }
+}
+
 /// What drives the keep-alive.
 pub(crate) enum Ticks {
     /// Every `Duration`, first after one period.
@@ -81,7 +108,11 @@ impl Drop for KeepAlive {
 async fn run(session: Weak<Inner>, ticks: Ticks) {
     let mut ticks = match ticks {
         Ticks::Every(period) => {
-            let mut interval = tokio::time::interval_at(Instant::now() + period, period);
+            // The period was checked at build(), so the first tick is representable.
+            let first = Instant::now()
+                .checked_add(period)
+                .unwrap_or_else(Instant::now);
+            let mut interval = tokio::time::interval_at(first, period);
             interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
             Source::Every(interval)
         }

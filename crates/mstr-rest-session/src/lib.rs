@@ -40,6 +40,7 @@ mod source;
 
 pub use authenticated::{AuthenticatedSession, AuthenticatedSessionBuilder};
 pub use credentials::{Credentials, LoginMode};
+pub use keepalive::{MAX_KEEPALIVE, MIN_KEEPALIVE};
 pub use project::{Project, UserInfo};
 pub use session::{DEFAULT_APPLICATION_TYPE, IDENTITY_TOKEN_HEADER, Session, SessionBuilder};
 pub use source::{

@@ -73,7 +73,10 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Config`] naming what is wrong: not JSON, not an object, a missing or invalid
-    /// `base_url`, `cookies` or `headers` that are not objects of strings.
+    /// `base_url`, `cookies` or `headers` that are not objects of strings, a cookie or header
+    /// that cannot be sent as it is (control characters, `;` in a cookie value, a name that
+    /// is not a token). A document with one bad entry is refused whole, so a restored
+    /// session never silently lacks its session cookie.
     pub fn from_json(json: &str) -> Result<Session> {
         Session::from_json_with(json, |b| b)
     }
@@ -122,14 +125,26 @@ impl Session {
             }
         }
         let (client, application_type, keepalive, relogin) = builder.into_parts();
+        if let Some(ticks) = &keepalive {
+            ticks.check()?;
+        }
         let session = Session::from_parts(client.build()?, application_type, keepalive);
         if let Some(credentials) = relogin {
             session.install_recipe(crate::relogin::Recipe::Fixed(credentials));
         }
+        if cookies.len() > mstr_rest_core::MAX_COOKIES {
+            return Err(Error::config(format!(
+                "the saved session has {} cookies, more than the {} a session keeps; is it a saved session?",
+                cookies.len(),
+                mstr_rest_core::MAX_COOKIES
+            )));
+        }
+        // Every entry or none: a document with one bad cookie is refused, never half restored.
         for (name, value) in cookies {
             session
                 .client()
-                .set_cookie(name, SecretString::from(value.to_owned()));
+                .set_cookie(name, SecretString::from(value.to_owned()))
+                .map_err(|e| Error::config(format!("the saved session is refused: {e}")))?;
         }
         if let Some(token) = token {
             session.client().set_auth_token(token).map_err(|_| {

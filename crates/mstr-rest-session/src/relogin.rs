@@ -24,6 +24,7 @@ pub(crate) enum Recipe {
 /// The credential sources of an `AuthenticatedSession` (the base URL is not re-resolved:
 /// a session belongs to one server).
 pub(crate) struct SourcePlan {
+    pub(crate) identity_token: Option<Box<dyn DynSource>>,
     pub(crate) api_key: Option<Box<dyn DynSource>>,
     pub(crate) username: Option<Box<dyn DynSource>>,
     pub(crate) password: Option<Box<dyn DynSource>>,
@@ -32,6 +33,13 @@ pub(crate) struct SourcePlan {
 
 impl SourcePlan {
     pub(crate) async fn credentials(&self) -> Result<Credentials> {
+        if let Some(t) = &self.identity_token {
+            // Identity tokens are single use: each delegation asks the source for a new one,
+            // as the Python library calls its identity-token callable again.
+            return Ok(Credentials::IdentityToken(
+                resolve("identity_token", &**t).await?,
+            ));
+        }
         match (&self.api_key, &self.username, &self.password) {
             (Some(k), _, _) => Ok(Credentials::ApiKey(resolve("api_key", &**k).await?)),
             (None, Some(u), Some(p)) => {
@@ -49,9 +57,14 @@ impl SourcePlan {
 
     /// Forgets cached values, so a rotated secret is read again.
     fn invalidate(&self) {
-        for source in [&self.api_key, &self.username, &self.password]
-            .into_iter()
-            .flatten()
+        for source in [
+            &self.identity_token,
+            &self.api_key,
+            &self.username,
+            &self.password,
+        ]
+        .into_iter()
+        .flatten()
         {
             source.invalidate_dyn();
         }

@@ -154,6 +154,8 @@ impl SessionBuilder {
 
     /// Sends `PUT sessions` every `period` while logged in, so an idle session is not
     /// expired by the server. Stops on logout and when the last handle is dropped.
+    /// `build()` refuses a period outside [`MIN_KEEPALIVE`](crate::MIN_KEEPALIVE) (1 s) to
+    /// [`MAX_KEEPALIVE`](crate::MAX_KEEPALIVE) (24 h).
     pub fn keepalive(mut self, period: Duration) -> Self {
         self.keepalive = Some(Ticks::Every(period));
         self
@@ -170,8 +172,11 @@ impl SessionBuilder {
     ///
     /// # Errors
     /// [`Error::Config`] naming the bad value: a base URL without `http(s)` scheme or host,
-    /// an invalid header, certificate or proxy.
+    /// an invalid header, certificate or proxy, a keep-alive period that cannot work.
     pub fn build(self) -> Result<Session> {
+        if let Some(ticks) = &self.keepalive {
+            ticks.check()?;
+        }
         let session =
             Session::from_parts(self.client.build()?, self.application_type, self.keepalive);
         if let Some(credentials) = self.relogin {

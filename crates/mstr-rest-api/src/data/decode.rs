@@ -322,19 +322,87 @@ struct PagingOnly {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct PagingData {
     paging: Paging,
+    #[serde(default)]
+    headers: RowsCount,
+    #[serde(default)]
+    metric_values: RawCount,
+}
+
+#[derive(Deserialize, Default)]
+struct RowsCount {
+    #[serde(default)]
+    rows: Count,
+}
+
+#[derive(Deserialize, Default)]
+struct RawCount {
+    #[serde(default)]
+    raw: Count,
+}
+
+/// The length of a JSON array, read without keeping its elements.
+#[derive(Default)]
+struct Count(u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Count, A::Error> {
+                let mut n = 0u64;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    n = n.saturating_add(1);
+                }
+                Ok(Count(n))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// A page's `data.paging`, with how many header rows and raw metric rows it really lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PageShape {
+    pub(crate) paging: Paging,
+    pub(crate) header_rows: u64,
+    pub(crate) raw_rows: u64,
 }
 
 fn decode_error(what: &str, e: serde_json::Error) -> Error {
     Error::Decode(mstr_rest_error::DecodeError::new(what.to_owned()).with_source(e))
 }
 
-/// Reads only `data.paging` (the rest is skipped without allocating).
-pub(crate) fn paging(body: &[u8]) -> Result<Option<Paging>> {
+/// Reads `data.paging` and counts the rows the page lists (the rest is skipped without
+/// allocating).
+pub(crate) fn shape(body: &[u8]) -> Result<Option<PageShape>> {
     let parsed: PagingOnly = serde_json::from_slice(body)
         .map_err(|e| decode_error("a report page is not valid JSON", e))?;
-    Ok(parsed.data.map(|d| d.paging))
+    Ok(parsed.data.map(|d| PageShape {
+        paging: d.paging,
+        header_rows: d.headers.rows.0,
+        raw_rows: d.metric_values.raw.0,
+    }))
+}
+
+/// Whether formatted metric values are decoded, and whether a page must carry them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Formatted {
+    /// Not asked for: ignored if present.
+    Skip,
+    /// Asked for: every row must have them.
+    Required,
+    /// Decoded when the page has them (a page read back with [`Page::rows`](super::Page::rows)).
+    IfPresent,
 }
 
 /// Decodes one v2 body into columns and rows (reference §4.5).
@@ -343,7 +411,7 @@ pub(crate) fn paging(body: &[u8]) -> Result<Option<Paging>> {
 ///
 /// [`Error::Decode`] for a body that is not a v2 body, metrics on the rows axis, or a header
 /// index outside its attribute's elements.
-pub(crate) fn decode(body: &[u8], with_formatted: bool) -> Result<Decoded> {
+pub(crate) fn decode(body: &[u8], formatted_mode: Formatted) -> Result<Decoded> {
     let body: Body = serde_json::from_slice(body)
         .map_err(|e| decode_error("a report page is not a v2 body", e))?;
     let grid = body
@@ -420,11 +488,50 @@ pub(crate) fn decode(body: &[u8], with_formatted: bool) -> Result<Decoded> {
     }
     let columns = Arc::new(columns);
     let metric_count = columns.metrics.len();
+    let offset = data.paging.offset;
+    let row_count = data.headers.rows.len();
+    let bad = |what: String| {
+        Error::decode(format!(
+            "the report page at offset {offset} is inconsistent: {what}; the server sent a page this client cannot trust"
+        ))
+    };
+    let listed = u64::try_from(row_count).unwrap_or(u64::MAX);
+    if listed != data.paging.current {
+        return Err(bad(format!(
+            "paging.current says {} rows, headers.rows lists {row_count}",
+            data.paging.current
+        )));
+    }
+    // A grid without metrics may send no raw rows at all; otherwise one per row.
+    let raw_rows = data.metric_values.raw.len();
+    if raw_rows != row_count && !(metric_count == 0 && raw_rows == 0) {
+        return Err(bad(format!(
+            "metricValues.raw has {raw_rows} rows for {row_count} header rows"
+        )));
+    }
+    let formatted_rows = data.metric_values.formatted.len();
+    let with_formatted = match formatted_mode {
+        Formatted::Skip => false,
+        Formatted::IfPresent => formatted_rows > 0,
+        Formatted::Required => true,
+    };
+    if with_formatted && formatted_rows != row_count && !(metric_count == 0 && formatted_rows == 0)
+    {
+        return Err(bad(format!(
+            "metricValues.formatted has {formatted_rows} rows for {row_count} header rows"
+        )));
+    }
+    let units = elements.len();
     let mut raw = data.metric_values.raw.into_iter();
     let mut formatted = data.metric_values.formatted.into_iter();
-    let offset = data.paging.offset;
-    let mut rows = Vec::with_capacity(data.headers.rows.len());
+    let mut rows = Vec::with_capacity(row_count);
     for (r, header) in data.headers.rows.into_iter().enumerate() {
+        if header.len() != units {
+            return Err(bad(format!(
+                "header row {r} has {} element indexes for {units} attributes",
+                header.len()
+            )));
+        }
         let mut attributes = Vec::with_capacity(columns.attributes.len());
         for (k, &index) in header.iter().enumerate() {
             let element = elements
@@ -437,21 +544,31 @@ pub(crate) fn decode(body: &[u8], with_formatted: bool) -> Result<Decoded> {
                 })?;
             attributes.extend(element.iter().cloned());
         }
-        let mut metrics: Vec<Option<f64>> = raw
+        let metrics: Vec<Option<f64>> = raw
             .next()
             .map(|cells| cells.into_iter().map(|n| n.0).collect())
             .unwrap_or_default();
-        metrics.resize(metric_count, None);
+        if metrics.len() != metric_count {
+            return Err(bad(format!(
+                "row {r} has {} metric values for {metric_count} metrics",
+                metrics.len()
+            )));
+        }
         let mut text = Vec::new();
         if with_formatted {
             text = formatted
                 .next()
                 .map(|cells| cells.into_iter().map(|t| t.0).collect())
                 .unwrap_or_default();
-            text.resize(metric_count, None);
+            if text.len() != metric_count {
+                return Err(bad(format!(
+                    "row {r} has {} formatted values for {metric_count} metrics",
+                    text.len()
+                )));
+            }
         }
         rows.push(Row {
-            index: offset + r as u64,
+            index: offset.saturating_add(u64::try_from(r).unwrap_or(u64::MAX)),
             attributes,
             metrics,
             formatted: text,

@@ -17,8 +17,10 @@ use mstr_rest_core::{Method, RequestBuilder};
 use mstr_rest_error::TransportError;
 use mstr_rest_session::{Error, Result, Session};
 
-use super::decode::{self, Decoded, Paging, Row};
+use super::decode::{self, Decoded, Formatted, PageShape, Paging, Row};
 use super::prompts::{Prompt, PromptAnswer};
+use crate::path::segment;
+use crate::poll::Backoff;
 
 /// Reports or cubes: which `v2/…/instances` family a query uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,12 +36,23 @@ impl Kind {
             Self::Cube => "v2/cubes",
         }
     }
+
+    fn id_name(self) -> &'static str {
+        match self {
+            Self::Report => "report id",
+            Self::Cube => "cube id",
+        }
+    }
 }
 
 /// Default rows per page.
 pub const DEFAULT_PAGE_SIZE: u32 = 10_000;
 /// Default number of pages fetched at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Default largest page body, decompressed: 256 MiB (see [`ReportQuery::max_page_bytes`]).
+pub const DEFAULT_MAX_PAGE_BYTES: usize = 256 * 1024 * 1024;
+/// Default most prompt rounds an instance may ask for (see [`ReportQuery::max_prompt_rounds`]).
+pub const DEFAULT_MAX_PROMPT_ROUNDS: u32 = 16;
 
 /// The `fields` rules sent with every data request: `extras` are never used, `formatted` only
 /// on request.
@@ -70,6 +83,8 @@ pub struct ReportQuery {
     poll_interval: Duration,
     poll_max: Duration,
     deadline: Duration,
+    max_page_bytes: usize,
+    max_prompt_rounds: u32,
     answers: Vec<PromptAnswer>,
 }
 
@@ -88,8 +103,26 @@ impl ReportQuery {
             poll_interval: Duration::from_millis(100),
             poll_max: Duration::from_secs(2),
             deadline: Duration::from_secs(600),
+            max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
+            max_prompt_rounds: DEFAULT_MAX_PROMPT_ROUNDS,
             answers: Vec::new(),
         }
+    }
+
+    /// The largest page body accepted, counted decompressed as it arrives (default
+    /// [`DEFAULT_MAX_PAGE_BYTES`], 256 MiB). A larger page is an [`Error::Decode`] naming
+    /// this setting; lower the [`page_size`](Self::page_size) or raise this.
+    pub fn max_page_bytes(mut self, bytes: usize) -> Self {
+        self.max_page_bytes = bytes;
+        self
+    }
+
+    /// How many rounds of prompts [`open`](Self::open) answers (default
+    /// [`DEFAULT_MAX_PROMPT_ROUNDS`]): a server that asks again after every answer is an
+    /// error, not an endless loop. Rounds also stop at the [poll deadline](Self::poll_deadline).
+    pub fn max_prompt_rounds(mut self, rounds: u32) -> Self {
+        self.max_prompt_rounds = rounds;
+        self
     }
 
     /// The project (`X-MSTR-ProjectID`) the report lives in. Data calls need one.
@@ -207,16 +240,16 @@ impl ReportQuery {
     /// [`Error::Api`] from the server (404 `ERR004` for an unknown id, 400 `ERR006` for a
     /// refused prompt answer); [`Error::Transport`] when it cannot be reached or stays running
     /// past the [deadline](Self::poll_deadline) (`is_timeout()`); [`Error::Decode`] for an
-    /// unexpected body; [`Error::Config`] when the configured answers leave a prompt unanswered.
+    /// unexpected body; [`Error::Config`] for an id that is not one (empty, `.`, `..`), or
+    /// when the configured answers leave a prompt unanswered or the server keeps asking past
+    /// [`max_prompt_rounds`](Self::max_prompt_rounds).
     pub async fn open(self) -> Result<Instance> {
         let body = Value::Object(self.body.clone());
         let answers = self.answers.clone();
-        let ctx = Arc::new(Ctx::from(self));
+        let max_rounds = self.max_prompt_rounds;
+        let ctx = Arc::new(Ctx::try_from(self)?);
         let mut request = ctx
-            .request(
-                Method::POST,
-                &format!("{}/{}/instances", ctx.kind.v2(), ctx.id),
-            )
+            .request(Method::POST, &format!("{}/instances", ctx.base))
             .query(&[
                 ("offset", "0".to_owned()),
                 ("limit", ctx.page_size.to_string()),
@@ -228,25 +261,44 @@ impl ReportQuery {
         }
         let response = request.send().await?;
         let accepted = response.status().as_u16() == 202;
-        let bytes = response.bytes().await?;
+        let bytes = ctx.read_page(response).await?;
         let head = Head::parse(&bytes)?;
         let instance_id = head
             .instance_id
             .ok_or_else(|| Error::decode("the instance creation answer has no instanceId"))?;
-        let mut instance = Instance {
-            ctx,
-            instance_id,
-            prompted: false,
-            first: None,
-        };
+        let mut instance = Instance::new(ctx, instance_id)?;
         if accepted {
             instance.refresh().await?;
         } else {
             instance.settle(head.status, bytes)?;
         }
         if !answers.is_empty() {
+            let ctx = Arc::clone(&instance.ctx);
+            let mut backoff = Backoff::new(ctx.poll_interval, ctx.poll_max, ctx.deadline);
+            let mut rounds = 0u32;
             while instance.prompted {
-                let open = instance.prompts().await?;
+                if rounds >= max_rounds {
+                    return Err(Error::config(format!(
+                        "the instance still asks for prompts after {rounds} rounds of answers \
+                         (max_prompt_rounds); check the answers, or raise the limit for deeply nested prompts"
+                    )));
+                }
+                // Back-off between rounds, within the poll deadline: a server that asks
+                // again at once is not answered in a busy loop.
+                if rounds > 0 && !backoff.wait().await {
+                    return Err(Error::Transport(TransportError::timeout(format!(
+                        "the instance still asks for prompts after {rounds} rounds and the poll deadline of {:?}",
+                        ctx.deadline
+                    ))));
+                }
+                rounds = rounds.saturating_add(1);
+                // Prompts already answered (`closed`) are not answered again.
+                let open: Vec<Prompt> = instance
+                    .prompts()
+                    .await?
+                    .into_iter()
+                    .filter(|p| !p.closed)
+                    .collect();
                 let chosen: Vec<PromptAnswer> = open
                     .iter()
                     .filter_map(|p| {
@@ -311,9 +363,12 @@ impl ReportQuery {
 #[derive(Debug)]
 pub(crate) struct Ctx {
     session: Session,
-    kind: Kind,
-    id: String,
+    /// The id, encoded as one path segment.
+    id_segment: String,
+    /// `v2/{reports|cubes}/{id}`, the id encoded as one segment.
+    base: String,
     project: Option<String>,
+    max_page_bytes: usize,
     page_size: u32,
     concurrency: usize,
     formatted: bool,
@@ -323,13 +378,18 @@ pub(crate) struct Ctx {
     deadline: Duration,
 }
 
-impl From<ReportQuery> for Ctx {
-    fn from(q: ReportQuery) -> Self {
-        Self {
+impl TryFrom<ReportQuery> for Ctx {
+    type Error = Error;
+
+    fn try_from(q: ReportQuery) -> Result<Self> {
+        let id_segment = segment(q.kind.id_name(), &q.id)?;
+        let base = format!("{}/{id_segment}", q.kind.v2());
+        Ok(Self {
             session: q.session,
-            kind: q.kind,
-            id: q.id,
+            id_segment,
+            base,
             project: q.project,
+            max_page_bytes: q.max_page_bytes,
             page_size: q.page_size,
             concurrency: q.concurrency,
             formatted: q.formatted,
@@ -337,7 +397,7 @@ impl From<ReportQuery> for Ctx {
             poll_interval: q.poll_interval,
             poll_max: q.poll_max,
             deadline: q.deadline,
-        }
+        })
     }
 }
 
@@ -350,11 +410,17 @@ impl Ctx {
         }
     }
 
+    /// A page body, up to [`ReportQuery::max_page_bytes`] decompressed.
+    async fn read_page(&self, response: mstr_rest_core::Response) -> Result<Bytes> {
+        response
+            .bytes_limited(self.max_page_bytes, "ReportQuery::max_page_bytes")
+            .await
+    }
+
     /// `GET v2/…/instances/{iid}?offset&limit`, polled while it answers 202.
-    async fn get_page(&self, instance_id: &str, offset: u64, limit: u64) -> Result<Bytes> {
-        let path = format!("{}/{}/instances/{instance_id}", self.kind.v2(), self.id);
-        let started = tokio::time::Instant::now();
-        let mut wait = self.poll_interval;
+    async fn get_page(&self, instance: &str, offset: u64, limit: u64) -> Result<Bytes> {
+        let path = format!("{}/instances/{instance}", self.base);
+        let mut backoff = Backoff::new(self.poll_interval, self.poll_max, self.deadline);
         loop {
             let response = self
                 .request(Method::GET, &path)
@@ -363,45 +429,37 @@ impl Ctx {
                 .send()
                 .await?;
             if response.status().as_u16() != 202 {
-                return response.bytes().await;
+                return self.read_page(response).await;
             }
-            if started.elapsed() + wait > self.deadline {
+            tracing::debug!(instance, "instance still running");
+            if !backoff.wait().await {
                 return Err(Error::Transport(TransportError::timeout(format!(
-                    "report instance {instance_id} still running after {:?}",
+                    "report instance {instance} still running after {:?}",
                     self.deadline
                 ))));
             }
-            tracing::debug!(
-                instance = instance_id,
-                wait_ms = wait.as_millis() as u64,
-                "instance still running"
-            );
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(self.poll_max);
         }
     }
 
     /// Rows `offset..offset + rows`, in as many requests as the server's page cap needs.
+    /// Every page is checked against what was asked and against the first page's total.
     async fn fetch_span(
         &self,
         instance_id: &str,
         offset: u64,
         rows: u64,
         limit: u64,
+        total: u64,
     ) -> Result<Vec<Page>> {
         let mut pages = Vec::with_capacity(1);
         let mut at = offset;
-        let end = offset + rows;
+        let end = offset.saturating_add(rows);
         while at < end {
-            let bytes = self.get_page(instance_id, at, limit.min(end - at)).await?;
-            let page = Page::new(bytes)?;
-            if page.is_empty() {
-                return Err(Error::decode(format!(
-                    "the server sent an empty page at offset {at} of {} rows",
-                    page.total()
-                )));
-            }
-            at += page.len();
+            let asked = limit.min(end.saturating_sub(at));
+            let bytes = self.get_page(instance_id, at, asked).await?;
+            let page = Page::checked(bytes, at, asked, Some(total))?;
+            // checked(): 0 < len <= asked, so `at` moves on and stays within `end`.
+            at = at.saturating_add(page.len());
             pages.push(page);
         }
         Ok(pages)
@@ -438,9 +496,77 @@ pub struct Page {
 }
 
 impl Page {
-    pub(crate) fn new(body: Bytes) -> Result<Self> {
-        let paging = decode::paging(&body)?
-            .ok_or_else(|| Error::decode("a report page has no data.paging"))?;
+    /// A page asked for at `offset` with `limit`, checked against the ask: it starts where
+    /// asked, holds no more rows than asked and at least one while rows remain, lists as
+    /// many rows as it claims, stays within its total, and has the `total` of the pages
+    /// before it. Anything else is a server this client cannot trust, and an error naming
+    /// the offset and what disagreed — never rows silently lost or repeated.
+    pub(crate) fn checked(
+        body: Bytes,
+        offset: u64,
+        limit: u64,
+        total: Option<u64>,
+    ) -> Result<Self> {
+        let PageShape {
+            paging,
+            header_rows,
+            raw_rows,
+        } = decode::shape(&body)?.ok_or_else(|| {
+            Error::decode(format!(
+                "the report page at offset {offset} has no data.paging"
+            ))
+        })?;
+        let bad = |what: String| {
+            Error::decode(format!(
+                "the report page asked for at offset {offset} (limit {limit}) {what}; the server sent a page this client cannot trust"
+            ))
+        };
+        if paging.offset != offset {
+            return Err(bad(format!(
+                "says it starts at offset {} (a server that ignores offset?)",
+                paging.offset
+            )));
+        }
+        if let Some(expected) = total
+            && paging.total != expected
+        {
+            return Err(bad(format!(
+                "says the report has {} rows where earlier pages said {expected}: the data changed while it was read; run the extract again",
+                paging.total
+            )));
+        }
+        if paging.current > limit {
+            return Err(bad(format!(
+                "holds {} rows, more than asked",
+                paging.current
+            )));
+        }
+        if offset
+            .checked_add(paging.current)
+            .is_none_or(|end| end > paging.total)
+        {
+            return Err(bad(format!(
+                "holds {} rows, past the report's {} rows",
+                paging.current, paging.total
+            )));
+        }
+        if paging.current == 0 && offset < paging.total && limit > 0 {
+            return Err(bad(format!(
+                "is empty, but the report has {} rows",
+                paging.total
+            )));
+        }
+        if header_rows != paging.current {
+            return Err(bad(format!(
+                "says it holds {} rows but lists {header_rows} in headers.rows",
+                paging.current
+            )));
+        }
+        if raw_rows != 0 && raw_rows != paging.current {
+            return Err(bad(format!(
+                "lists {header_rows} rows but {raw_rows} rows of metric values"
+            )));
+        }
         Ok(Self { body, paging })
     }
 
@@ -482,13 +608,14 @@ impl Page {
         })
     }
 
-    /// The page's rows, decoded (reference §4.5).
+    /// The page's rows, decoded, with formatted values when the page has them.
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] if the body is not a v2 body this decoder understands.
+    /// [`Error::Decode`] if the body is not a v2 body this decoder understands, or is not
+    /// consistent (rows, metric values and columns that do not line up).
     pub fn rows(&self) -> Result<Vec<Row>> {
-        decode::decode(&self.body, true).map(|d| d.rows)
+        decode::decode(&self.body, Formatted::IfPresent).map(|d| d.rows)
     }
 }
 
@@ -497,11 +624,29 @@ impl Page {
 pub struct Instance {
     ctx: Arc<Ctx>,
     instance_id: String,
+    /// The instance id as one path segment.
+    instance_segment: String,
     prompted: bool,
     first: Option<Page>,
 }
 
 impl Instance {
+    /// An instance the server named `instance_id`: an id it chose, checked like any other.
+    fn new(ctx: Arc<Ctx>, instance_id: String) -> Result<Self> {
+        let instance_segment = segment("instance id", &instance_id).map_err(|_| {
+            Error::decode(format!(
+                "the server named the instance {instance_id:?}, which is not an id"
+            ))
+        })?;
+        Ok(Self {
+            ctx,
+            instance_id,
+            instance_segment,
+            prompted: false,
+            first: None,
+        })
+    }
+
     /// The instance id (32 hex).
     pub fn id(&self) -> &str {
         &self.instance_id
@@ -524,7 +669,12 @@ impl Instance {
             self.first = None;
         } else {
             self.prompted = false;
-            self.first = Some(Page::new(bytes)?);
+            self.first = Some(Page::checked(
+                bytes,
+                0,
+                u64::from(self.ctx.page_size),
+                None,
+            )?);
         }
         Ok(())
     }
@@ -533,7 +683,7 @@ impl Instance {
     async fn refresh(&mut self) -> Result<()> {
         let bytes = self
             .ctx
-            .get_page(&self.instance_id, 0, u64::from(self.ctx.page_size))
+            .get_page(&self.instance_segment, 0, u64::from(self.ctx.page_size))
             .await?;
         let head = Head::parse(&bytes)?;
         self.settle(head.status, bytes)
@@ -548,7 +698,7 @@ impl Instance {
     pub async fn prompts(&self) -> Result<Vec<Prompt>> {
         let path = format!(
             "reports/{}/instances/{}/prompts",
-            self.ctx.id, self.instance_id
+            self.ctx.id_segment, self.instance_segment
         );
         self.ctx
             .request(Method::GET, &path)
@@ -568,7 +718,7 @@ impl Instance {
     pub async fn answer(&mut self, answers: &[PromptAnswer]) -> Result<()> {
         let path = format!(
             "reports/{}/instances/{}/prompts/answers",
-            self.ctx.id, self.instance_id
+            self.ctx.id_segment, self.instance_segment
         );
         self.ctx
             .request(Method::PUT, &path)
@@ -596,7 +746,11 @@ impl Instance {
     }
 
     pub(crate) fn decoded(self) -> BoxStream<'static, Result<Decoded>> {
-        let formatted = self.ctx.formatted;
+        let formatted = if self.ctx.formatted {
+            Formatted::Required
+        } else {
+            Formatted::Skip
+        };
         self.spans(move |pages| {
             let mut iter = pages.into_iter();
             let first = iter
@@ -631,15 +785,7 @@ impl Instance {
         let got = first.len();
         let asked = u64::from(self.ctx.page_size);
         let ctx = self.ctx;
-        let instance_id: Arc<str> = Arc::from(self.instance_id);
-        if got == 0 && total > 0 {
-            return stream::once(async move {
-                Err(Error::decode(format!(
-                    "the first page is empty but the report has {total} rows"
-                )))
-            })
-            .boxed();
-        }
+        let instance_id: Arc<str> = Arc::from(self.instance_segment);
         // A server cap below the page size sets the stride: ask for what it will give.
         let stride = if got < asked && got < total {
             got
@@ -657,7 +803,9 @@ impl Instance {
                 let instance_id = Arc::clone(&instance_id);
                 let finish = finish.clone();
                 Task(tokio::spawn(async move {
-                    let pages = ctx.fetch_span(&instance_id, offset, rows, stride).await?;
+                    let pages = ctx
+                        .fetch_span(&instance_id, offset, rows, stride, total)
+                        .await?;
                     finish(pages)
                 }))
             })
@@ -687,10 +835,10 @@ pub(crate) fn span_starts(
     stride: u64,
 ) -> impl Iterator<Item = (u64, u64)> + Send {
     let stride = stride.max(1);
-    (0..)
-        .map(move |i| first + i * stride)
+    // Stepping with checked arithmetic: a total near u64::MAX ends the spans, never wraps.
+    std::iter::successors(Some(first), move |&offset| offset.checked_add(stride))
         .take_while(move |&offset| offset < total)
-        .map(move |offset| (offset, stride.min(total - offset)))
+        .map(move |offset| (offset, stride.min(total.saturating_sub(offset))))
 }
 
 /// A spawned task that is aborted when dropped, so a dropped stream stops its fetches.

@@ -1,5 +1,5 @@
 use super::csv;
-use super::decode::decode;
+use super::decode::{Formatted, decode};
 use super::query::span_starts;
 
 const BODY: &str = r#"{"id":"R","name":"n","instanceId":"I","status":1,
@@ -15,7 +15,7 @@ const BODY: &str = r#"{"id":"R","name":"n","instanceId":"I","status":1,
 
 #[test]
 fn decode_follows_header_indexes_into_page_elements() {
-    let page = decode(BODY.as_bytes(), false).unwrap();
+    let page = decode(BODY.as_bytes(), Formatted::Skip).unwrap();
     assert_eq!(
         page.columns.headers(),
         ["Region@ID", "Region@DESC", "Revenue", "Units"]
@@ -34,7 +34,7 @@ fn decode_follows_header_indexes_into_page_elements() {
 
 #[test]
 fn decode_keeps_formatted_values_only_when_asked() {
-    let page = decode(BODY.as_bytes(), true).unwrap();
+    let page = decode(BODY.as_bytes(), Formatted::Required).unwrap();
     assert_eq!(
         page.rows[0].formatted,
         [Some("$1.50".to_owned()), Some(String::new())]
@@ -44,14 +44,14 @@ fn decode_keeps_formatted_values_only_when_asked() {
 #[test]
 fn decode_rejects_an_index_past_the_elements() {
     let bad = BODY.replace("[[1],[0],[1]]", "[[1],[5],[1]]");
-    let err = decode(bad.as_bytes(), false).unwrap_err();
+    let err = decode(bad.as_bytes(), Formatted::Skip).unwrap_err();
     assert!(err.to_string().contains("element 5"), "{err}");
 }
 
 #[test]
 fn decode_rejects_metrics_on_rows() {
     let bad = BODY.replace(r#""axis":"columns""#, r#""axis":"rows""#);
-    assert!(decode(bad.as_bytes(), false).is_err());
+    assert!(decode(bad.as_bytes(), Formatted::Skip).is_err());
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn csv_quotes_only_what_rfc_4180_requires() {
 
 #[test]
 fn csv_rows_write_raw_metrics_and_empty_nulls() {
-    let page = decode(BODY.as_bytes(), false).unwrap();
+    let page = decode(BODY.as_bytes(), Formatted::Skip).unwrap();
     let mut out = Vec::new();
     csv::header(&mut out, &page.columns);
     for r in &page.rows {

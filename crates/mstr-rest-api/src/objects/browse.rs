@@ -4,6 +4,7 @@ use mstr_rest_session::{Result, Session};
 use serde::{Deserialize, Serialize};
 
 use super::info::{ObjectInfo, ObjectType};
+use crate::path::segment;
 
 /// Folder browsing in one project, from [`ObjectsApi::folders`](super::ObjectsApi::folders).
 #[derive(Debug, Clone)]
@@ -45,7 +46,7 @@ impl Folders {
     /// # Errors
     /// As [`root`](Self::root); `ERR004` for an unknown folder.
     pub async fn contents(&self, folder_id: &str) -> Result<Vec<ObjectInfo>> {
-        self.list(&format!("folders/{}", super::path_segment(folder_id)))
+        self.list(&format!("folders/{}", segment("folder id", folder_id)?))
             .await
     }
 
@@ -190,7 +191,7 @@ impl Objects {
     /// [`Error::Decode`](mstr_rest_session::Error::Decode).
     pub async fn get(&self, id: &str, object_type: ObjectType) -> Result<ObjectInfo> {
         self.session
-            .get(&format!("objects/{}", super::path_segment(id)))
+            .get(&format!("objects/{}", segment("object id", id)?))
             .project(&self.project_id)
             .query(&[("type", object_type.0)])
             .send()
@@ -205,7 +206,7 @@ impl Objects {
     /// As [`get`](Self::get).
     pub async fn delete(&self, id: &str, object_type: ObjectType) -> Result<()> {
         self.session
-            .delete(&format!("objects/{}", super::path_segment(id)))
+            .delete(&format!("objects/{}", segment("object id", id)?))
             .project(&self.project_id)
             .query(&[("type", object_type.0)])
             .send()

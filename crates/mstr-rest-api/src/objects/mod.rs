@@ -40,6 +40,8 @@ use mstr_rest_core::HeaderValue;
 use mstr_rest_session::{Error, IDENTITY_TOKEN_HEADER, Project, Result, Session};
 use serde::Deserialize;
 
+use crate::path::segment;
+
 pub use browse::{Folders, Objects, Search, SearchPattern, SearchResult};
 pub use info::{Ancestor, LibraryItem, ObjectInfo, ObjectType, Owner};
 pub use security::{SecurityFilter, SecurityRole};
@@ -105,8 +107,9 @@ pub trait ObjectsApi {
 
 impl ObjectsApi for Session {
     fn project(&self, name_or_id: &str) -> impl Future<Output = Result<Project>> + Send {
-        let request = self.get(&format!("projects/{}", path_segment(name_or_id)));
-        async move { request.send().await?.json().await }
+        let request =
+            segment("project name or id", name_or_id).map(|s| self.get(&format!("projects/{s}")));
+        async move { request?.send().await?.json().await }
     }
 
     fn folders(&self, project_id: &str) -> Folders {
@@ -176,19 +179,6 @@ impl ObjectsApi for Session {
             Ok(checked.user_id)
         }
     }
-}
-
-/// Percent-encodes what a path segment cannot hold as is (spaces in project names).
-pub(crate) fn path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

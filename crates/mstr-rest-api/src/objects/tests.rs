@@ -1,17 +1,7 @@
 use serde_json::json;
 
 use super::security::Listed;
-use super::{ObjectInfo, ObjectType, UserGroupUpdate, UserUpdate, path_segment};
-
-#[test]
-fn path_segment_encodes_spaces_and_slashes() {
-    assert_eq!(
-        path_segment("MicroStrategy Tutorial"),
-        "MicroStrategy%20Tutorial"
-    );
-    assert_eq!(path_segment("a/b"), "a%2Fb");
-    assert_eq!(path_segment("B19DEDCC11D4E0EF"), "B19DEDCC11D4E0EF");
-}
+use super::{ObjectInfo, ObjectType, UserGroupUpdate, UserUpdate};
 
 #[test]
 fn object_info_keeps_unnamed_fields_in_extra() {

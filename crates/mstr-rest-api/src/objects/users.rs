@@ -5,6 +5,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::path::segment;
+
 /// A user or group a membership names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -236,6 +238,8 @@ impl UserGroupUpdate {
 struct Collection {
     session: Session,
     path: &'static str,
+    /// What an id of this collection is called in errors ("user id").
+    id_name: &'static str,
 }
 
 impl Collection {
@@ -251,7 +255,7 @@ impl Collection {
 
     async fn get<T: DeserializeOwned>(&self, id: &str) -> Result<T> {
         self.session
-            .get(&format!("{}/{}", self.path, super::path_segment(id)))
+            .get(&format!("{}/{}", self.path, segment(self.id_name, id)?))
             .send()
             .await?
             .json()
@@ -270,7 +274,7 @@ impl Collection {
 
     async fn update<T: DeserializeOwned>(&self, id: &str, ops: &[Value]) -> Result<T> {
         self.session
-            .patch(&format!("{}/{}", self.path, super::path_segment(id)))
+            .patch(&format!("{}/{}", self.path, segment(self.id_name, id)?))
             .json(&json!({ "operationList": ops }))
             .send()
             .await?
@@ -294,6 +298,7 @@ impl Users {
             users: Collection {
                 session,
                 path: "users",
+                id_name: "user id",
             },
         }
     }
@@ -352,6 +357,7 @@ impl UserGroups {
             groups: Collection {
                 session,
                 path: "usergroups",
+                id_name: "user group id",
             },
         }
     }

@@ -8,11 +8,12 @@ use mstr_rest_error::TransportError;
 use mstr_rest_session::{Error, Result, Session};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::encode::ChunkEncoder;
 use super::model::DatasetModel;
+use crate::path::segment;
+use crate::poll::Backoff;
 
 /// Rows per chunk unless set otherwise: 100,000, as the Python library.
 pub const DEFAULT_CHUNK_ROWS: usize = 100_000;
@@ -108,7 +109,7 @@ impl Datasets {
     /// [`Error::Api`] (not found, no right); [`Error::Transport`].
     pub async fn delete(&self, id: &str) -> Result<()> {
         self.session
-            .delete(&format!("objects/{id}"))
+            .delete(&format!("objects/{}", segment("dataset id", id)?))
             .project(&self.project_id)
             .query(&[("type", DATASET_OBJECT_TYPE)])
             .send()
@@ -145,7 +146,7 @@ impl Dataset {
     /// [`Error::Api`]; [`Error::Transport`].
     pub async fn info(&self) -> Result<Value> {
         self.session
-            .get(&format!("datasets/{}", self.id))
+            .get(&format!("datasets/{}", segment("dataset id", &self.id)?))
             .project(&self.project_id)
             .query(&[("fields", "tables,columns,attributes,metrics")])
             .send()
@@ -269,7 +270,11 @@ impl Upload {
                     polls,
                 }),
                 Err(e) => {
-                    if let Err(cleanup) = self.request(Method::DELETE, &sid, "").send().await {
+                    let cleanup = match self.request(Method::DELETE, &sid, "") {
+                        Ok(request) => request.send().await.map(drop),
+                        Err(bad) => Err(bad),
+                    };
+                    if let Err(cleanup) = cleanup {
                         tracing::warn!(error = %cleanup, "deleting the failed upload session failed too");
                     }
                     Err(e)
@@ -280,15 +285,24 @@ impl Upload {
         .await
     }
 
-    fn base(&self) -> String {
-        format!("datasets/{}/uploadSessions", self.dataset.id)
+    fn base(&self) -> Result<String> {
+        Ok(format!(
+            "datasets/{}/uploadSessions",
+            segment("dataset id", &self.dataset.id)?
+        ))
     }
 
-    fn request(&self, method: Method, sid: &str, tail: &str) -> RequestBuilder {
-        self.dataset
+    fn request(&self, method: Method, sid: &str, tail: &str) -> Result<RequestBuilder> {
+        let path = format!(
+            "{}/{}{tail}",
+            self.base()?,
+            segment("upload session id", sid)?
+        );
+        Ok(self
+            .dataset
             .session
-            .request(method, &format!("{}/{sid}{tail}", self.base()))
-            .project(&self.dataset.project_id)
+            .request(method, &path)
+            .project(&self.dataset.project_id))
     }
 
     async fn open(&self) -> Result<String> {
@@ -298,13 +312,20 @@ impl Upload {
         let opened: Opened = self
             .dataset
             .session
-            .post(&self.base())
+            .post(&self.base()?)
             .project(&self.dataset.project_id)
             .json(&body)
             .send()
             .await?
             .json()
             .await?;
+        // The id comes from the server: it must be an id before it goes into a path.
+        if segment("upload session id", &opened.upload_session_id).is_err() {
+            return Err(Error::decode(format!(
+                "the server opened an upload session with the id {:?}, which is not an id",
+                opened.upload_session_id
+            )));
+        }
         Ok(opened.upload_session_id)
     }
 
@@ -320,23 +341,25 @@ impl Upload {
         while let Some(row) = rows.next().await {
             chunk.push(&row)?;
             if chunk.rows() >= self.chunk_rows {
-                sent_rows += self.put(sid, chunks + 1, &mut chunk).await?;
-                chunks += 1;
+                let sent = self.put(sid, chunks.saturating_add(1), &mut chunk).await?;
+                sent_rows = sent_rows.saturating_add(sent);
+                chunks = chunks.saturating_add(1);
             }
         }
         if !chunk.is_empty() {
-            sent_rows += self.put(sid, chunks + 1, &mut chunk).await?;
-            chunks += 1;
+            let sent = self.put(sid, chunks.saturating_add(1), &mut chunk).await?;
+            sent_rows = sent_rows.saturating_add(sent);
+            chunks = chunks.saturating_add(1);
         }
-        self.request(Method::POST, sid, "/publish").send().await?;
+        self.request(Method::POST, sid, "/publish")?.send().await?;
         let polls = self.wait_published(sid).await?;
         Ok((sent_rows, chunks, polls))
     }
 
     async fn put(&self, sid: &str, index: u32, chunk: &mut ChunkEncoder) -> Result<u64> {
-        let rows = chunk.rows() as u64;
+        let rows = u64::try_from(chunk.rows()).unwrap_or(u64::MAX);
         let body = json!({ "tableName": self.table, "index": index, "data": chunk.finish() });
-        self.request(Method::PUT, sid, "")
+        self.request(Method::PUT, sid, "")?
             .json(&body)
             .send()
             .instrument(tracing::debug_span!("mstr_rest.push.chunk", index, rows))
@@ -345,29 +368,25 @@ impl Upload {
     }
 
     async fn wait_published(&self, sid: &str) -> Result<u32> {
-        let deadline = Instant::now() + self.publish_timeout;
-        let mut wait = self.first_poll;
+        let mut backoff = Backoff::new(self.first_poll, self.max_poll, self.publish_timeout);
         let mut polls = 0u32;
         loop {
             let status: Value = self
-                .request(Method::GET, sid, "/publishStatus")
+                .request(Method::GET, sid, "/publishStatus")?
                 .send()
                 .await?
                 .json()
                 .await?;
-            polls += 1;
+            polls = polls.saturating_add(1);
             if publish_done(&status) {
                 return Ok(polls);
             }
-            let now = Instant::now();
-            if now + wait > deadline {
+            if !backoff.wait().await {
                 return Err(Error::Transport(TransportError::timeout(format!(
                     "the publish of upload session {sid} did not finish within {:?} (last status {})",
                     self.publish_timeout, status["status"]
                 ))));
             }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(self.max_poll);
         }
     }
 }
