@@ -9,6 +9,7 @@ mod data;
 mod errors;
 mod flows;
 mod hardening;
+mod hostile;
 mod login;
 mod objects;
 mod origin;

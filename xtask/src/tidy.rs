@@ -167,3 +167,23 @@ fn tests_do_not_ignore_or_sleep() {
         }
     }
 }
+
+/// The crates that do arithmetic on numbers a server or a user picks (paging, Max-Age,
+/// Retry-After, deadlines): clippy's `arithmetic_side_effects` keeps them checked or
+/// saturating, and this rule keeps the lint switched on.
+#[test]
+fn number_handling_crates_lint_unchecked_arithmetic() {
+    for krate in [
+        "mstr-rest-error",
+        "mstr-rest-core",
+        "mstr-rest-session",
+        "mstr-rest-api",
+    ] {
+        let lib = project_root().join("crates").join(krate).join("src/lib.rs");
+        let text = fs::read_to_string(&lib).expect("the crate has a lib.rs");
+        assert!(
+            text.contains("#![cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]"),
+            "{krate}/src/lib.rs must warn on clippy::arithmetic_side_effects (CI denies warnings)"
+        );
+    }
+}

@@ -238,7 +238,7 @@ impl Client {
     pub fn set_cookie(&self, name: &str, value: SecretString) -> Result<()> {
         self.inner.jar().insert(name, value).map_err(|why| {
             Error::config(format!(
-                "the cookie {:?} cannot be sent: {why}",
+                "the cookie {} cannot be sent: {why}",
                 crate::redact::printable(name)
             ))
         })

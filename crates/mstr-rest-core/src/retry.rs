@@ -112,7 +112,7 @@ impl RetryPolicy {
             .base_delay
             .saturating_mul(1u32 << retry.saturating_sub(1).min(20));
         let cap = exp.min(self.max_delay);
-        let half = cap / 2;
+        let half = cap.checked_div(2).unwrap_or_default();
         let jitter =
             Duration::try_from_secs_f64(half.as_secs_f64() * unit_random()).unwrap_or(half);
         half.saturating_add(jitter)

@@ -314,7 +314,7 @@ async fn read_error(mut resp: reqwest::Response) -> ApiError {
     while body.len() < ERROR_BODY_LIMIT {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
-                let room = ERROR_BODY_LIMIT - body.len();
+                let room = ERROR_BODY_LIMIT.saturating_sub(body.len());
                 body.extend_from_slice(&chunk[..chunk.len().min(room)]);
             }
             Ok(None) | Err(_) => break,

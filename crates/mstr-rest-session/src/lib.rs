@@ -26,6 +26,9 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Numbers chosen by a server or a user never overflow: arithmetic is checked or saturating
+// (tests and benches may use plain operators).
+#![cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 
 mod authenticated;
 #[cfg(feature = "blocking")]

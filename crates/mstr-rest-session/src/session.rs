@@ -129,6 +129,13 @@ impl SessionBuilder {
         self
     }
 
+    /// The largest response body read whole (default 256 MiB, decompressed); see
+    /// [`ClientBuilder::max_body_bytes`].
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.client = self.client.max_body_bytes(bytes);
+        self
+    }
+
     /// The `applicationType` sent at login (default [`DEFAULT_APPLICATION_TYPE`], 8;
     /// mstrio sends 76, the Library web client 35).
     pub fn application_type(mut self, application_type: i32) -> Self {

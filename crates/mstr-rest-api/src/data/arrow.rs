@@ -33,8 +33,12 @@ pub fn schema(columns: &Columns) -> SchemaRef {
 
 fn batch(page: &Decoded) -> Result<RecordBatch> {
     let columns = &page.columns;
-    let mut arrays: Vec<ArrayRef> =
-        Vec::with_capacity(columns.attributes.len() + columns.metrics.len());
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(
+        columns
+            .attributes
+            .len()
+            .saturating_add(columns.metrics.len()),
+    );
     for i in 0..columns.attributes.len() {
         let values: StringArray = page
             .rows

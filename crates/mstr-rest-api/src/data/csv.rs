@@ -81,7 +81,7 @@ where
         for r in &page.rows {
             row(&mut buf, r);
         }
-        rows += page.rows.len() as u64;
+        rows = rows.saturating_add(u64::try_from(page.rows.len()).unwrap_or(u64::MAX));
         writer.write_all(&buf).await.map_err(io_error)?;
     }
     writer.flush().await.map_err(io_error)?;

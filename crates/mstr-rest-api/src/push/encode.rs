@@ -60,7 +60,7 @@ impl ChunkEncoder {
         self.json.push(if self.rows == 0 { b'[' } else { b',' });
         serde_json::to_writer(&mut self.json, &value)
             .map_err(|e| Error::config(format!("a row could not be serialized: {e}")))?;
-        self.rows += 1;
+        self.rows = self.rows.saturating_add(1);
         Ok(())
     }
 

@@ -47,7 +47,8 @@ impl ManualClock {
 
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) += by;
+        let mut now = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *now = now.checked_add(by).unwrap_or(*now);
     }
 }
 
@@ -120,7 +121,12 @@ impl<S: SecretSource> SecretSource for Cached<S> {
     async fn resolve(&self) -> Result<SecretString, CredentialError> {
         let mut slot = self.value.lock().await;
         if let Some((value, fetched)) = &*slot {
-            let fresh = self.ttl.is_none_or(|ttl| self.clock.now() < *fetched + ttl);
+            // A TTL past what the clock can represent never runs out (`ttl(Duration::MAX)`).
+            let fresh = self.ttl.is_none_or(|ttl| {
+                fetched
+                    .checked_add(ttl)
+                    .is_none_or(|stale_at| self.clock.now() < stale_at)
+            });
             if fresh {
                 return Ok(value.clone());
             }

@@ -1,0 +1,202 @@
+//! A report stream is exactly the report, or an error: every page is checked against what
+//! was asked (offset, row count) and against itself (header rows, metric rows, columns),
+//! and the total may not change between pages. Each lie below is a wiremock server.
+
+use futures_util::TryStreamExt;
+use mstr_rest::data::{DataApi, ReportQuery, Row};
+use mstr_rest::prelude::*;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path_regex, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::bounded;
+use crate::support::{TUTORIAL_ID, decode_err, logged_in};
+
+const INSTANCE: &str = "11112222333344445555666677778888";
+
+/// A v2 page: one attribute `Region` with elements `E0..E9`, one metric `Revenue`.
+/// `rows` header rows are listed and `raw` metric rows, whatever `current` claims.
+fn page(offset: u64, current: u64, total: u64, rows: usize, raw: usize) -> Value {
+    let elements: Vec<Value> = (0..10)
+        .map(|i| json!({"formValues": [format!("E{i}")], "id": format!("h{i};A")}))
+        .collect();
+    json!({
+        "instanceId": INSTANCE,
+        "status": 1,
+        "definition": {"grid": {
+            "metricsPosition": {"axis": "columns", "index": 0},
+            "rows": [{"name": "Region", "id": "A", "type": "attribute",
+                      "forms": [{"id": "F", "name": "DESC"}], "elements": elements}],
+            "columns": [{"name": "Metrics", "id": "0", "type": "templateMetrics",
+                         "elements": [{"name": "Revenue", "id": "M"}]}],
+        }},
+        "data": {
+            "paging": {"offset": offset, "current": current, "total": total, "limit": current},
+            "headers": {"rows": (0..rows).map(|r| json!([r % 10])).collect::<Vec<_>>()},
+            "metricValues": {"raw": (0..raw).map(|r| json!([r])).collect::<Vec<_>>()},
+        },
+    })
+}
+
+/// Serves `first` to the instance creation and `later[offset]` to each page GET.
+async fn serving(first: Value, later: &[(u64, Value)]) -> (MockServer, Session) {
+    let server = MockServer::start().await;
+    let session = logged_in(&server).await;
+    Mock::given(method("POST"))
+        .and(path_regex("instances$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(first))
+        .mount(&server)
+        .await;
+    for (offset, body) in later {
+        Mock::given(method("GET"))
+            .and(path_regex(format!("instances/{INSTANCE}$")))
+            .and(query_param("offset", offset.to_string()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body.clone()))
+            .mount(&server)
+            .await;
+    }
+    (server, session)
+}
+
+fn query(session: &Session) -> ReportQuery {
+    session
+        .report("R")
+        .project(TUTORIAL_ID)
+        .page_size(3)
+        .concurrency(1)
+}
+
+async fn rows(session: &Session) -> mstr_rest::Result<Vec<Row>> {
+    query(session).rows().try_collect().await
+}
+
+/// Asserts the stream, the CSV export and (with the feature) the Arrow batches fail with a
+/// decode error naming `offset` and mentioning `what`.
+async fn all_fail(session: &Session, offset: u64, what: &str) {
+    let err = decode_err(rows(session).await);
+    let text = err.to_string();
+    assert!(text.contains(&format!("offset {offset}")), "{text}");
+    assert!(text.contains(what), "{text}");
+    let mut csv = Vec::new();
+    let err = decode_err(query(session).write_csv(&mut csv).await);
+    assert!(err.to_string().contains(what), "{err}");
+    let batches: mstr_rest::Result<Vec<_>> = query(session).record_batches().try_collect().await;
+    assert!(decode_err(batches).to_string().contains(what));
+}
+
+#[tokio::test]
+async fn an_honest_report_streams_whole() {
+    bounded(async {
+        let (_s, session) = serving(
+            page(0, 3, 7, 3, 3),
+            &[(3, page(3, 3, 7, 3, 3)), (6, page(6, 1, 7, 1, 1))],
+        )
+        .await;
+        let got = rows(&session).await.unwrap();
+        assert_eq!(
+            got.iter().map(|r| r.index).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5, 6]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_page_with_fewer_rows_than_it_claims_is_an_error() {
+    bounded(async {
+        let (_s, session) = serving(
+            page(0, 3, 7, 3, 3),
+            &[(3, page(3, 3, 7, 2, 2)), (6, page(6, 1, 7, 1, 1))],
+        )
+        .await;
+        all_fail(&session, 3, "lists 2").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_page_with_more_rows_than_it_claims_is_an_error() {
+    bounded(async {
+        let (_s, session) = serving(page(0, 3, 7, 4, 4), &[]).await;
+        all_fail(&session, 0, "lists 4").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_page_with_more_rows_than_asked_is_an_error() {
+    bounded(async {
+        let (_s, session) = serving(page(0, 5, 7, 5, 5), &[]).await;
+        all_fail(&session, 0, "more than asked").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_offset_is_caught_at_the_second_page() {
+    bounded(async {
+        // Every GET answers the first page again.
+        let (_s, session) = serving(
+            page(0, 3, 7, 3, 3),
+            &[(3, page(0, 3, 7, 3, 3)), (6, page(0, 3, 7, 3, 3))],
+        )
+        .await;
+        all_fail(&session, 3, "starts at offset 0").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn metric_rows_shorter_than_the_rows_are_an_error_not_nulls() {
+    bounded(async {
+        let (_s, session) = serving(page(0, 3, 3, 3, 2), &[]).await;
+        all_fail(&session, 0, "metric values").await;
+        // And a metric row with fewer cells than metrics.
+        let mut short = page(0, 3, 3, 3, 3);
+        short["data"]["metricValues"]["raw"][1] = json!([]);
+        let (_s, session) = serving(short, &[]).await;
+        all_fail(&session, 0, "row 1 has 0 metric values").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ragged_header_rows_are_an_error_not_short_csv_lines() {
+    bounded(async {
+        let mut ragged = page(0, 3, 3, 3, 3);
+        ragged["data"]["headers"]["rows"][2] = json!([]);
+        let (_s, session) = serving(ragged, &[]).await;
+        all_fail(&session, 0, "header row 2 has 0 element indexes").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_total_that_changes_between_pages_is_an_error() {
+    bounded(async {
+        let (_s, session) = serving(
+            page(0, 3, 7, 3, 3),
+            &[(3, page(3, 3, 9, 3, 3)), (6, page(6, 1, 7, 1, 1))],
+        )
+        .await;
+        all_fail(&session, 3, "changed while it was read").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn paging_numbers_near_u64_max_are_errors_not_panics() {
+    bounded(async {
+        let max = u64::MAX;
+        for first in [
+            page(0, 3, max, 3, 3),       // a total no server has: the next page must agree
+            page(max - 1, 3, max, 3, 3), // an offset where offset + current overflows
+            page(0, max, max, 3, 3),     // a current no page holds
+        ] {
+            let (_s, session) = serving(first, &[(3, page(3, 3, 7, 3, 3))]).await;
+            let err = decode_err(rows(&session).await);
+            assert!(err.to_string().contains("offset"), "{err}");
+        }
+    })
+    .await;
+}
