@@ -162,7 +162,7 @@ async fn library_lists_the_dossier_without_a_project_header() {
     let target = items[0].target.as_ref().unwrap();
     assert_eq!(
         (target.name.as_str(), target.object_type),
-        ("Executive Overview", ObjectType::DOCUMENT)
+        ("Executive Overview", Some(ObjectType::DOCUMENT))
     );
     assert_eq!(items[0].project_id.as_deref(), Some(TUTORIAL));
     let sent = emulator

@@ -59,6 +59,21 @@ pub struct ApiError {
     pub message: String,
     /// The ticket id to look the failure up in the server logs.
     pub ticket_id: Option<String>,
+    /// The detailed causes some services list under `subErrors` (and the modeling
+    /// service under `errors` beside the first), in the server's order; empty otherwise.
+    pub sub_errors: Vec<ApiSubError>,
+}
+
+/// One entry of an error body's `subErrors`: a cause the server names beside the main error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiSubError {
+    /// Its code, as the server spells it (`ERR004`, or a hex code such as `8004cb0a`).
+    pub code: Option<String>,
+    /// Its Intelligence Server code, when given.
+    pub iserver_code: Option<i64>,
+    /// Its message.
+    pub message: String,
 }
 
 impl ApiError {
@@ -86,6 +101,7 @@ impl ApiError {
             iserver_code: None,
             message,
             ticket_id: None,
+            sub_errors: Vec::new(),
         }
     }
 
@@ -97,6 +113,7 @@ impl ApiError {
             iserver_code: None,
             message: message.into(),
             ticket_id: None,
+            sub_errors: Vec::new(),
         }
     }
 
@@ -175,27 +192,55 @@ fn parse_json(status: u16, body: &[u8]) -> Option<ApiError> {
     }
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let obj = value.as_object()?;
-    // The modeling service wraps its errors: {"errors":[{…}, …]}; the first one is the cause.
+    // The modeling service wraps its errors: {"errors":[{…}, …]}; the first one is the cause,
+    // the others are kept as sub-errors.
+    let mut sub_errors = Vec::new();
     let obj = match obj.get("errors").and_then(|e| e.as_array()) {
-        Some(errors) if !obj.contains_key("code") => errors.first()?.as_object()?,
+        Some(errors) if !obj.contains_key("code") => {
+            sub_errors.extend(errors.iter().skip(1).filter_map(sub_error));
+            errors.first()?.as_object()?
+        }
         _ => obj,
     };
-    let text = |key: &str| match obj.get(key) {
+    if let Some(subs) = obj.get("subErrors").and_then(|e| e.as_array()) {
+        sub_errors.extend(subs.iter().filter_map(sub_error));
+    }
+    Some(ApiError {
+        status,
+        code: text(obj, "code").filter(|c| !c.is_empty()),
+        iserver_code: iserver_code(obj),
+        message: text(obj, "message").unwrap_or_else(|| "Unknown error".to_owned()),
+        ticket_id: text(obj, "ticketId").filter(|t| !t.is_empty()),
+        sub_errors,
+    })
+}
+
+type Object = serde_json::Map<String, serde_json::Value>;
+
+/// A field as text: strings as they are, numbers printed (some services send numeric codes).
+fn text(obj: &Object, key: &str) -> Option<String> {
+    match obj.get(key) {
         Some(serde_json::Value::String(s)) => Some(s.clone()),
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
         _ => None,
-    };
-    let iserver_code = match obj.get("iServerCode") {
+    }
+}
+
+/// `iServerCode`, or `IserverCode` as some endpoints spell it, as a number or numeric text.
+fn iserver_code(obj: &Object) -> Option<i64> {
+    match obj.get("iServerCode").or_else(|| obj.get("IserverCode")) {
         Some(serde_json::Value::Number(n)) => n.as_i64(),
         Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
         _ => None,
-    };
-    Some(ApiError {
-        status,
-        code: text("code").filter(|c| !c.is_empty()),
-        iserver_code,
-        message: text("message").unwrap_or_else(|| "Unknown error".to_owned()),
-        ticket_id: text("ticketId").filter(|t| !t.is_empty()),
+    }
+}
+
+fn sub_error(value: &serde_json::Value) -> Option<ApiSubError> {
+    let obj = value.as_object()?;
+    Some(ApiSubError {
+        code: text(obj, "code").filter(|c| !c.is_empty()),
+        iserver_code: iserver_code(obj),
+        message: text(obj, "message").unwrap_or_default(),
     })
 }
 

@@ -31,7 +31,7 @@
 mod api;
 mod error;
 
-pub use api::{ApiError, ApiErrorKind, BODY_EXCERPT_LIMIT};
+pub use api::{ApiError, ApiErrorKind, ApiSubError, BODY_EXCERPT_LIMIT};
 pub use error::{
     BoxError, ConfigError, CredentialError, CredentialErrorKind, DecodeError, Error, Result,
     TransportError, TransportKind,

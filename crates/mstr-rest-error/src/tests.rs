@@ -100,6 +100,36 @@ fn modeling_service_wrapper_uses_the_first_error() {
     );
     assert_eq!(err.code.as_deref(), Some("8004ccdb"));
     assert_eq!(err.message, "Object is locked");
+    assert_eq!(err.kind(), ApiErrorKind::Other, "a hex code is kept, and is no ERR kind");
+    assert_eq!(err.sub_errors.len(), 1, "the other errors are kept");
+    assert_eq!(err.sub_errors[0].code.as_deref(), Some("x"));
+}
+
+#[test]
+fn sub_errors_and_the_iservercode_spelling_are_kept() {
+    // The spelling of the vendor's project-administration docs.
+    let err = json_err(
+        403,
+        r#"{"code":"ERR014","IserverCode":-2147213784,"message":"You do not have Load and unload project privilege(s) to perform the task.","ticketId":"8ba0b99f09b14440b0b31a066cdb2678",
+            "subErrors":[{"code":"ERR004","iServerCode":"-2147468986","message":"Message not found"},{"message":"second"}]}"#,
+    );
+    assert_eq!(err.iserver_code, Some(-2_147_213_784));
+    assert_eq!(err.kind(), ApiErrorKind::InsufficientPrivileges);
+    assert_eq!(
+        err.sub_errors,
+        [
+            ApiSubError {
+                code: Some("ERR004".into()),
+                iserver_code: Some(-2_147_468_986),
+                message: "Message not found".into()
+            },
+            ApiSubError {
+                code: None,
+                iserver_code: None,
+                message: "second".into()
+            },
+        ]
+    );
 }
 
 #[test]

@@ -1,34 +1,102 @@
-//! Arrow export (feature `arrow`): one `RecordBatch` per page, `Utf8` attribute forms and
-//! `Float64` metrics, nullable.
+//! Arrow export (feature `arrow`): one `RecordBatch` per page, each column typed as the
+//! server declares it, nullable.
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_array::{
+    ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
+    Time32MillisecondArray, TimestampMillisecondArray,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 
 use mstr_rest_session::{Error, Result};
 
-use super::decode::{Columns, Decoded};
+use super::decode::{Columns, Decoded, Row};
+use super::values::{Cell, ValueType};
 use super::query::{Instance, ReportQuery};
 
-/// The Arrow schema of a report's columns: one nullable `Utf8` field per attribute form
-/// (named as in [`Columns::headers`]), then one nullable `Float64` per metric.
+/// The Arrow type of a declared [`ValueType`].
+fn arrow_type(kind: ValueType) -> DataType {
+    match kind {
+        ValueType::Integer => DataType::Int64,
+        ValueType::Float => DataType::Float64,
+        ValueType::Date => DataType::Date32,
+        ValueType::Time => DataType::Time32(TimeUnit::Millisecond),
+        ValueType::Timestamp => DataType::Timestamp(TimeUnit::Millisecond, None),
+        _ => DataType::Utf8,
+    }
+}
+
+/// The Arrow schema of a report's columns, named as in [`Columns::headers`], all nullable:
+/// one field per attribute form typed by its `dataType` (`Int64`, `Float64`, `Date32`,
+/// `Time32(ms)`, `Timestamp(ms)`, else `Utf8`), then one per metric (`Int64` for integer
+/// metrics, else `Float64`). A subtotal row's label (`Total`) in a column that is not text is
+/// null there; [`Row::is_subtotal`] is the way to tell such rows.
 pub fn schema(columns: &Columns) -> SchemaRef {
     let headers = columns.headers();
+    let kinds = columns
+        .attributes
+        .iter()
+        .map(|c| c.value_type)
+        .chain(columns.metrics.iter().map(|m| m.value_type));
     let fields: Vec<Field> = headers
         .into_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let kind = if i < columns.attributes.len() {
-                DataType::Utf8
-            } else {
-                DataType::Float64
-            };
-            Field::new(name, kind, true)
-        })
+        .zip(kinds)
+        .map(|(name, kind)| Field::new(name, arrow_type(kind), true))
         .collect();
     Arc::new(Schema::new(fields))
+}
+
+fn attribute_array(rows: &[Row], i: usize, kind: ValueType) -> ArrayRef {
+    let cells = || rows.iter().map(move |r| r.cell(i));
+    match kind {
+        ValueType::Integer => Arc::new(
+            cells()
+                .map(|c| match c {
+                    Some(Cell::Integer(v)) => Some(v),
+                    _ => None,
+                })
+                .collect::<Int64Array>(),
+        ),
+        ValueType::Float => Arc::new(
+            cells()
+                .map(|c| match c {
+                    Some(Cell::Float(v)) => Some(v),
+                    _ => None,
+                })
+                .collect::<Float64Array>(),
+        ),
+        ValueType::Date => Arc::new(
+            cells()
+                .map(|c| match c {
+                    Some(Cell::Date(v)) => Some(v),
+                    _ => None,
+                })
+                .collect::<Date32Array>(),
+        ),
+        ValueType::Time => Arc::new(
+            cells()
+                .map(|c| match c {
+                    Some(Cell::Time(v)) => Some(v),
+                    _ => None,
+                })
+                .collect::<Time32MillisecondArray>(),
+        ),
+        ValueType::Timestamp => Arc::new(
+            cells()
+                .map(|c| match c {
+                    Some(Cell::Timestamp(v)) => Some(v),
+                    _ => None,
+                })
+                .collect::<TimestampMillisecondArray>(),
+        ),
+        _ => Arc::new(
+            rows.iter()
+                .map(|r| r.attributes.get(i).and_then(|v| v.as_deref()))
+                .collect::<StringArray>(),
+        ),
+    }
 }
 
 fn batch(page: &Decoded) -> Result<RecordBatch> {
@@ -39,21 +107,20 @@ fn batch(page: &Decoded) -> Result<RecordBatch> {
             .len()
             .saturating_add(columns.metrics.len()),
     );
-    for i in 0..columns.attributes.len() {
-        let values: StringArray = page
-            .rows
-            .iter()
-            .map(|r| r.attributes.get(i).and_then(|v| v.as_deref()))
-            .collect();
-        arrays.push(Arc::new(values));
+    for (i, column) in columns.attributes.iter().enumerate() {
+        arrays.push(attribute_array(&page.rows, i, column.value_type));
     }
-    for m in 0..columns.metrics.len() {
-        let values: Float64Array = page
-            .rows
-            .iter()
-            .map(|r| r.metrics.get(m).copied().flatten())
-            .collect();
-        arrays.push(Arc::new(values));
+    for (m, metric) in columns.metrics.iter().enumerate() {
+        let values = page.rows.iter().map(|r| r.metrics.get(m).copied().flatten());
+        if metric.value_type == ValueType::Integer {
+            // Checked whole at decode (subtotal rows may hold averages: those stay null).
+            let ints: Int64Array = values
+                .map(|v| v.and_then(super::values::whole))
+                .collect();
+            arrays.push(Arc::new(ints));
+        } else {
+            arrays.push(Arc::new(values.collect::<Float64Array>()));
+        }
     }
     RecordBatch::try_new(schema(columns), arrays).map_err(|e| {
         Error::Decode(

@@ -8,6 +8,7 @@ use mstr_rest_error::{TransportError, TransportKind};
 use mstr_rest_session::{Error, Result};
 
 use super::decode::{Columns, Decoded, Row};
+use super::values::{Cell, ValueType};
 
 /// Appends one field, quoted when it must be.
 pub(crate) fn field(out: &mut Vec<u8>, value: &str) {
@@ -43,9 +44,19 @@ pub(crate) fn row(out: &mut Vec<u8>, row: &Row) {
         }
         first = false;
     };
-    for value in &row.attributes {
+    for (i, value) in row.attributes.iter().enumerate() {
         sep(out);
-        field(out, value.as_deref().unwrap_or(""));
+        let temporal = row.columns.attributes.get(i).is_some_and(|c| {
+            matches!(
+                c.value_type,
+                ValueType::Date | ValueType::Time | ValueType::Timestamp
+            )
+        });
+        match row.cell(i) {
+            // Dates and times as ISO 8601, whatever locale the server printed them in.
+            Some(cell) if temporal && !matches!(cell, Cell::Text(_)) => field(out, &cell.to_text()),
+            _ => field(out, value.as_deref().unwrap_or("")),
+        }
     }
     for value in &row.metrics {
         sep(out);

@@ -1,5 +1,7 @@
-//! Turning one v2 body (reference §4.4) into typed rows (§4.5).
+//! Turning one v2 body into flat, typed rows: page-by slices, cross-tabs, metrics on either
+//! axis, subtotals and typed forms as real servers send them.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -8,14 +10,44 @@ use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 
 use mstr_rest_session::{Error, Result};
 
-/// The columns of a report or cube page: one per attribute form, then one per metric. Rows
-/// share it through an `Arc`, so a row costs no per-row names.
+use super::values::{self, Cell, ValueType};
+
+/// Which axis of the grid a column comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Axis {
+    /// The page-by axis: the slice of the report a row belongs to (leading columns).
+    PageBy,
+    /// The rows axis.
+    Rows,
+    /// The columns axis of a cross-tab, unpivoted into columns of each row.
+    Columns,
+}
+
+/// Which rows a query yields, by their subtotal flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Subtotals {
+    /// Only detail rows: a table meant for sums never double-counts. The default for
+    /// `.rows()`, CSV and Arrow.
+    #[default]
+    Exclude,
+    /// Detail rows and subtotal rows, as the grid shows them ([`Row::is_subtotal`] tells
+    /// them apart).
+    Include,
+    /// Only the subtotal (and grand total) rows.
+    Only,
+}
+
+/// The columns of a report or cube page: one per attribute form — page-by attributes first,
+/// then the rows' attributes, then a cross-tab's column attributes — then one per metric.
+/// Rows share it through an `Arc`, so a row costs no per-row names.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Columns {
-    /// One entry per attribute form, in grid order (attribute by attribute, form by form).
+    /// One entry per attribute form, in the order above (attribute by attribute, form by form).
     pub attributes: Vec<AttributeColumn>,
-    /// One entry per metric of the `templateMetrics` unit, in grid order.
+    /// One entry per metric of the `templateMetrics` unit, in its order.
     pub metrics: Vec<MetricColumn>,
 }
 
@@ -67,6 +99,10 @@ pub struct AttributeColumn {
     pub form: String,
     /// The form's id.
     pub form_id: String,
+    /// The form's declared type (`dataType`): every value of the column reads as it.
+    pub value_type: ValueType,
+    /// The axis the attribute sits on.
+    pub axis: Axis,
 }
 
 /// One metric column.
@@ -77,13 +113,20 @@ pub struct MetricColumn {
     pub name: String,
     /// The metric's 32-hex id.
     pub id: String,
+    /// The declared type: [`ValueType::Integer`] for whole-number metrics, else
+    /// [`ValueType::Float`].
+    pub value_type: ValueType,
+    /// The number format the server applies (`numberFormatting.formatString`, e.g.
+    /// `'$'#,##0`), when it says.
+    pub format: Option<String>,
 }
 
 /// One row of a report or cube, flattened: every attribute form value, then every metric.
 ///
-/// - [`attributes`](Self::attributes)`[i]` is the value of column
-///   [`Columns::attributes`]`[i]` (`None` for a JSON `null`). Values are `Arc<str>` shared by
-///   every row of the page that shows the same element, so wide pages decode cheaply.
+/// - [`attributes`](Self::attributes)`[i]` is the text of column
+///   [`Columns::attributes`]`[i]` (`None` for a JSON `null`); [`cell`](Self::cell) reads it as
+///   its declared type. Values are `Arc<str>` shared by every row of the page that shows the
+///   same element, so wide pages decode cheaply.
 /// - [`metrics`](Self::metrics)`[m]` is the raw value (`metricValues.raw`) of
 ///   [`Columns::metrics`]`[m]`, `None` when the cell is null or not a number.
 /// - [`formatted`](Self::formatted) holds the formatted values, only when
@@ -91,7 +134,8 @@ pub struct MetricColumn {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Row {
-    /// The 0-based position of the row in the whole report.
+    /// The 0-based position, in its page-by slice, of the grid row it comes from (a cross-tab
+    /// row unpivots into several rows with the same index).
     pub index: u64,
     /// Attribute form values, one per [`Columns::attributes`] entry.
     pub attributes: Vec<Option<Arc<str>>>,
@@ -101,6 +145,7 @@ pub struct Row {
     pub formatted: Vec<Option<String>>,
     /// The column names, shared by every row of the page.
     pub columns: Arc<Columns>,
+    subtotal: bool,
 }
 
 impl Row {
@@ -115,9 +160,34 @@ impl Row {
         let i = self.columns.metric_index(name)?;
         self.metrics.get(i).copied().flatten()
     }
+
+    /// Attribute column `i` read as its declared [`ValueType`]: `None` for a null (or no such
+    /// column). Every value was checked against its type when the page was decoded, and the
+    /// "Total" of a subtotal row reads as text.
+    pub fn cell(&self, i: usize) -> Option<Cell<'_>> {
+        let text = self.attributes.get(i)?.as_deref()?;
+        let kind = self.columns.attributes.get(i)?.value_type;
+        if self.subtotal {
+            return Some(values::parse(kind, text).unwrap_or(Cell::Text(text)));
+        }
+        values::parse(kind, text)
+    }
+
+    /// True for a subtotal or grand-total row: one of its elements is flagged
+    /// `"subtotal": true` (its form values read `Total`, `Average`, …).
+    pub fn is_subtotal(&self) -> bool {
+        self.subtotal
+    }
 }
 
-/// A decoded page: its columns and rows.
+/// What a decode is asked for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    pub(crate) formatted: Formatted,
+    pub(crate) subtotals: Subtotals,
+}
+
+/// A decoded page: its columns and rows, and how many rows of the report it covered.
 #[derive(Debug, Clone)]
 pub(crate) struct Decoded {
     pub(crate) columns: Arc<Columns>,
@@ -125,7 +195,6 @@ pub(crate) struct Decoded {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Body {
     definition: Option<Definition>,
     data: Option<Data>,
@@ -144,6 +213,8 @@ struct Grid {
     rows: Vec<Unit>,
     #[serde(default)]
     columns: Vec<Unit>,
+    #[serde(default)]
+    page_by: Vec<Unit>,
 }
 
 #[derive(Deserialize)]
@@ -166,11 +237,14 @@ struct Unit {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Form {
     #[serde(default)]
     id: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    data_type: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +256,19 @@ struct Element {
     name: Option<String>,
     #[serde(default)]
     id: String,
+    #[serde(default)]
+    subtotal: bool,
+    #[serde(default)]
+    data_type: Option<String>,
+    #[serde(default)]
+    number_formatting: Option<NumberFormatting>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NumberFormatting {
+    #[serde(default)]
+    format_string: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -192,9 +279,11 @@ struct Data {
     headers: Headers,
     #[serde(default)]
     metric_values: MetricValues,
+    #[serde(default)]
+    current_page_by: Vec<usize>,
 }
 
-/// `data.paging` (reference §4.6).
+/// `data.paging`.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 pub(crate) struct Paging {
     pub(crate) total: u64,
@@ -207,6 +296,8 @@ pub(crate) struct Paging {
 struct Headers {
     #[serde(default)]
     rows: Vec<Vec<usize>>,
+    #[serde(default)]
+    columns: Vec<Vec<usize>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -215,6 +306,448 @@ struct MetricValues {
     raw: Vec<Vec<Number>>,
     #[serde(default)]
     formatted: Vec<Vec<Text>>,
+}
+
+/// One attribute unit's elements, ready to copy into rows.
+struct Values {
+    /// Per element: its form values (one per form, shared), whether it is a subtotal, and
+    /// why a value does not read as its form's type (reported with the first row using it).
+    elements: Vec<(Vec<Option<Arc<str>>>, bool, Option<String>)>,
+}
+
+impl Values {
+    fn new(unit: Unit, axis: Axis, columns: &mut Columns) -> Values {
+        let forms = unit.forms.len().max(1);
+        let mut kinds = Vec::with_capacity(forms);
+        if unit.forms.is_empty() {
+            kinds.push(ValueType::Text);
+            columns.attributes.push(AttributeColumn {
+                attribute: unit.name.clone(),
+                attribute_id: unit.id.clone(),
+                form: String::new(),
+                form_id: String::new(),
+                value_type: ValueType::Text,
+                axis,
+            });
+        }
+        for form in &unit.forms {
+            let value_type = ValueType::from_server(form.data_type.as_deref());
+            kinds.push(value_type);
+            columns.attributes.push(AttributeColumn {
+                attribute: unit.name.clone(),
+                attribute_id: unit.id.clone(),
+                form: form.name.clone(),
+                form_id: form.id.clone(),
+                value_type,
+                axis,
+            });
+        }
+        let attribute = unit.name;
+        let elements = unit
+            .elements
+            .into_iter()
+            .map(|e| {
+                let mut v: Vec<Option<Arc<str>>> = if e.form_values.is_empty() {
+                    // No forms listed: the element's name stands for its one column.
+                    let mut v = vec![None; forms];
+                    v[0] = e.name.or(Some(e.id)).map(Arc::from);
+                    v
+                } else {
+                    e.form_values.into_iter().map(|t| t.0.map(Arc::from)).collect()
+                };
+                if e.subtotal && v.len() == 1 && forms > 1 {
+                    // The server sends a total's label once; every form shows it (as mstrio does).
+                    let label = v[0].clone();
+                    v.resize(forms, label);
+                }
+                v.resize(forms, None);
+                let bad = if e.subtotal {
+                    None
+                } else {
+                    v.iter().zip(&kinds).find_map(|(value, kind)| {
+                        let text = value.as_deref()?;
+                        values::parse(*kind, text).is_none().then(|| {
+                            format!("attribute {attribute:?} has the value {text:?}, which is not a {kind}")
+                        })
+                    })
+                };
+                (v, e.subtotal, bad)
+            })
+            .collect();
+        Values { elements }
+    }
+}
+
+/// The metric unit's columns.
+fn metric_columns(unit: Unit, columns: &mut Columns) {
+    columns
+        .metrics
+        .extend(unit.elements.into_iter().map(|e| MetricColumn {
+            name: e.name.unwrap_or_default(),
+            id: e.id,
+            value_type: match ValueType::from_server(e.data_type.as_deref()) {
+                ValueType::Integer => ValueType::Integer,
+                _ => ValueType::Float,
+            },
+            format: e.number_formatting.and_then(|n| n.format_string),
+        }));
+}
+
+/// Where a unit of an axis is: an attribute (index into the attribute units) or the metrics.
+#[derive(Clone, Copy)]
+enum Slot {
+    Attribute(usize),
+    Metrics,
+}
+
+/// Decodes one v2 body into flat rows.
+///
+/// # Errors
+///
+/// [`Error::Decode`] for a body that is not a v2 body, a page that is not consistent
+/// (counts, indexes, columns), a value that does not read as its declared type (naming the
+/// column and the row), or metrics on the rows axis over more than one page.
+pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
+    let body: Body = serde_json::from_slice(body)
+        .map_err(|e| decode_error("a report page is not a v2 body", e))?;
+    let grid = body
+        .definition
+        .ok_or_else(|| Error::decode("a report page has no definition.grid"))?
+        .grid;
+    let data = body
+        .data
+        .ok_or_else(|| Error::decode("a report page has no data"))?;
+    let offset = data.paging.offset;
+    let bad = |what: String| {
+        Error::decode(format!(
+            "the report page at offset {offset} is inconsistent: {what}; the server sent a page this client cannot trust"
+        ))
+    };
+    let metrics_on_rows = grid
+        .metrics_position
+        .as_ref()
+        .is_some_and(|p| p.axis == "rows");
+
+    // Columns: page-by, then rows, then the cross-tab's column attributes; then metrics.
+    let mut columns = Columns::default();
+    let page_by: Vec<Values> = grid
+        .page_by
+        .into_iter()
+        .map(|u| Values::new(u, Axis::PageBy, &mut columns))
+        .collect();
+    let mut attributes: Vec<Values> = Vec::new();
+    let row_slots = slots(grid.rows, Axis::Rows, &mut columns, &mut attributes);
+    let col_slots = slots(grid.columns, Axis::Columns, &mut columns, &mut attributes);
+    let metric_count = columns.metrics.len();
+    let columns = Arc::new(columns);
+    let is_metrics = |s: &Slot| matches!(s, Slot::Metrics);
+    let metric_row_slot = row_slots.iter().position(is_metrics);
+    let metric_col_slot = col_slots.iter().position(is_metrics);
+    if metrics_on_rows != metric_row_slot.is_some() && metric_count > 0 {
+        return Err(bad(
+            "metricsPosition does not name the axis the templateMetrics unit is on".to_owned(),
+        ));
+    }
+    if metric_row_slot.is_some() && metric_col_slot.is_some() {
+        return Err(bad("metrics are on both axes".to_owned()));
+    }
+
+    let row_count = data.headers.rows.len();
+    let listed = u64::try_from(row_count).unwrap_or(u64::MAX);
+    if listed != data.paging.current {
+        return Err(bad(format!(
+            "paging.current says {} rows, headers.rows lists {row_count}",
+            data.paging.current
+        )));
+    }
+    if metric_row_slot.is_some() && data.paging.current < data.paging.total {
+        return Err(Error::decode(format!(
+            "the report has its metrics on the rows axis and {} rows: a metric's values can only be put \
+             together within one page; raise page_size to at least {} (or move the metrics to the columns)",
+            data.paging.total, data.paging.total
+        )));
+    }
+
+    // The page-by slice this page belongs to: its elements lead every row.
+    if data.current_page_by.len() != page_by.len() {
+        return Err(bad(format!(
+            "the grid has {} page-by attributes but data.currentPageBy lists {}",
+            page_by.len(),
+            data.current_page_by.len()
+        )));
+    }
+    let mut prefix: Vec<Option<Arc<str>>> = Vec::new();
+    let mut prefix_subtotal = false;
+    for (k, (unit, &i)) in page_by.iter().zip(&data.current_page_by).enumerate() {
+        let (values, subtotal, wrong) = unit.elements.get(i).ok_or_else(|| {
+            bad(format!(
+                "data.currentPageBy points at element {i} of page-by attribute {k}, which the grid does not list"
+            ))
+        })?;
+        if let Some(wrong) = wrong {
+            return Err(Error::decode(format!("the report's page-by slice: {wrong}")));
+        }
+        prefix.extend(values.iter().cloned());
+        prefix_subtotal |= subtotal;
+    }
+
+    // The value columns of each row: which column attributes and which metric each shows.
+    let value_columns = if data.headers.columns.is_empty() {
+        match (col_slots.as_slice(), metric_row_slot) {
+            ([], None) => 0,
+            ([], Some(_)) => 1,
+            ([Slot::Metrics], _) => metric_count,
+            _ => {
+                return Err(bad(
+                    "the grid has attributes on the columns axis but no data.headers.columns".to_owned(),
+                ));
+            }
+        }
+    } else {
+        if data.headers.columns.len() != col_slots.len() {
+            return Err(bad(format!(
+                "data.headers.columns has {} rows for {} column units",
+                data.headers.columns.len(),
+                col_slots.len()
+            )));
+        }
+        let width = data.headers.columns[0].len();
+        if data.headers.columns.iter().any(|c| c.len() != width) {
+            return Err(bad("the rows of data.headers.columns differ in length".to_owned()));
+        }
+        width
+    };
+    // Per value column: (group of column-attribute elements, metric index).
+    let mut group_of: HashMap<Vec<usize>, usize> = HashMap::new();
+    let mut groups: Vec<(Vec<Option<Arc<str>>>, bool)> = Vec::new();
+    let mut cells: Vec<(usize, Option<usize>)> = Vec::with_capacity(value_columns);
+    for j in 0..value_columns {
+        let mut key = Vec::new();
+        let mut metric = None;
+        for (k, slot) in col_slots.iter().enumerate() {
+            let index = match data.headers.columns.get(k) {
+                Some(c) => c[j],
+                None => j, // only the metrics on columns, without headers.columns
+            };
+            match *slot {
+                Slot::Metrics => {
+                    if index >= metric_count {
+                        return Err(bad(format!(
+                            "column {j} points at metric {index} of {metric_count}"
+                        )));
+                    }
+                    metric = Some(index);
+                }
+                Slot::Attribute(a) => {
+                    if index >= attributes[a].elements.len() {
+                        return Err(bad(format!(
+                            "column {j} points at element {index} of column attribute {k}, which the grid does not list"
+                        )));
+                    }
+                    key.push(a);
+                    key.push(index);
+                }
+            }
+        }
+        let next = groups.len();
+        let g = *group_of.entry(key.clone()).or_insert(next);
+        if g == next {
+            let mut values = Vec::new();
+            let mut subtotal = false;
+            for pair in key.chunks(2) {
+                let (v, s, wrong) = &attributes[pair[0]].elements[pair[1]];
+                if let Some(wrong) = wrong {
+                    return Err(Error::decode(format!("a column of the cross-tab: {wrong}")));
+                }
+                values.extend(v.iter().cloned());
+                subtotal |= s;
+            }
+            groups.push((values, subtotal));
+        }
+        cells.push((g, metric));
+    }
+    if groups.is_empty() {
+        groups.push((Vec::new(), false));
+    }
+
+    let raw_rows = data.metric_values.raw.len();
+    if raw_rows != row_count && !(value_columns == 0 && raw_rows == 0) && !(metric_count == 0 && raw_rows == 0) {
+        return Err(bad(format!(
+            "metricValues.raw has {raw_rows} rows for {row_count} header rows"
+        )));
+    }
+    let formatted_rows = data.metric_values.formatted.len();
+    let with_formatted = match options.formatted {
+        Formatted::Skip => false,
+        Formatted::IfPresent => formatted_rows > 0,
+        Formatted::Required => true,
+    };
+    if with_formatted && formatted_rows != row_count && !(metric_count == 0 && formatted_rows == 0) {
+        return Err(bad(format!(
+            "metricValues.formatted has {formatted_rows} rows for {row_count} header rows"
+        )));
+    }
+
+    let keep = |subtotal: bool| match options.subtotals {
+        Subtotals::Exclude => !subtotal,
+        Subtotals::Include => true,
+        Subtotals::Only => subtotal,
+    };
+    let attribute_width = columns.attributes.len();
+    let mut raw = data.metric_values.raw.into_iter();
+    let mut formatted = data.metric_values.formatted.into_iter();
+    let mut rows: Vec<Row> = Vec::with_capacity(row_count.saturating_mul(groups.len()));
+    // Metrics on rows: one flat row per (row elements but the metric, column group).
+    let mut folded: HashMap<(Vec<usize>, usize), usize> = HashMap::new();
+    let mut folded_keep: Vec<bool> = Vec::new();
+    for (r, header) in data.headers.rows.into_iter().enumerate() {
+        let at = offset.saturating_add(u64::try_from(r).unwrap_or(u64::MAX));
+        if header.len() != row_slots.len() {
+            return Err(bad(format!(
+                "header row {r} has {} element indexes for {} row units",
+                header.len(),
+                row_slots.len()
+            )));
+        }
+        let mut base: Vec<Option<Arc<str>>> = Vec::with_capacity(attribute_width);
+        base.extend(prefix.iter().cloned());
+        let mut subtotal = prefix_subtotal;
+        let mut row_metric = None;
+        for (k, (&index, slot)) in header.iter().zip(&row_slots).enumerate() {
+            match *slot {
+                Slot::Metrics => {
+                    if index >= metric_count {
+                        return Err(bad(format!(
+                            "row {r} points at metric {index} of {metric_count}"
+                        )));
+                    }
+                    row_metric = Some(index);
+                }
+                Slot::Attribute(a) => {
+                    let (values, s, wrong) = attributes[a].elements.get(index).ok_or_else(|| {
+                        bad(format!(
+                            "row {r} points at element {index} of attribute {k}, which the page does not list"
+                        ))
+                    })?;
+                    if let Some(wrong) = wrong {
+                        return Err(Error::decode(format!(
+                            "row {at} of the report: {wrong}; check the form's dataType on the server"
+                        )));
+                    }
+                    base.extend(values.iter().cloned());
+                    subtotal |= s;
+                }
+            }
+        }
+        let raw_row: Vec<Option<f64>> = raw
+            .next()
+            .map(|cells| cells.into_iter().map(|n| n.0).collect())
+            .unwrap_or_default();
+        if raw_row.len() != value_columns && !(metric_count == 0 && raw_row.is_empty()) {
+            return Err(bad(format!(
+                "row {r} has {} metric values for {value_columns} value columns",
+                raw_row.len()
+            )));
+        }
+        let text_row: Vec<Option<String>> = if with_formatted {
+            let t: Vec<Option<String>> = formatted
+                .next()
+                .map(|cells| cells.into_iter().map(|t| t.0).collect())
+                .unwrap_or_default();
+            if t.len() != value_columns && !(metric_count == 0 && t.is_empty()) {
+                return Err(bad(format!(
+                    "row {r} has {} formatted values for {value_columns} value columns",
+                    t.len()
+                )));
+            }
+            t
+        } else {
+            Vec::new()
+        };
+        let fold_key = row_metric.map(|_| {
+            header
+                .iter()
+                .zip(&row_slots)
+                .filter(|(_, s)| !is_metrics(s))
+                .map(|(i, _)| *i)
+                .collect::<Vec<usize>>()
+        });
+        for (g, (group_values, group_subtotal)) in groups.iter().enumerate() {
+            // With metrics on rows, a later metric of the same row fills the row made before.
+            let existing = fold_key.as_ref().and_then(|key| {
+                let next = rows.len();
+                let i = *folded.entry((key.clone(), g)).or_insert(next);
+                (i != next).then_some(i)
+            });
+            let target = match existing {
+                Some(existing) => existing,
+                None => {
+                    let mut values = base.clone();
+                    values.extend(group_values.iter().cloned());
+                    let is_total = subtotal || *group_subtotal;
+                    rows.push(Row {
+                        index: at,
+                        attributes: values,
+                        metrics: vec![None; metric_count],
+                        formatted: if with_formatted {
+                            vec![None; metric_count]
+                        } else {
+                            Vec::new()
+                        },
+                        columns: Arc::clone(&columns),
+                        subtotal: is_total,
+                    });
+                    folded_keep.push(keep(is_total));
+                    rows.len() - 1
+                }
+            };
+            let row = &mut rows[target];
+            for (j, &(cg, col_metric)) in cells.iter().enumerate() {
+                if cg != g {
+                    continue;
+                }
+                let Some(m) = col_metric.or(row_metric) else {
+                    continue;
+                };
+                let value = raw_row.get(j).copied().flatten();
+                if let Some(v) = value
+                    && columns.metrics[m].value_type == ValueType::Integer
+                    && values::whole(v).is_none()
+                    && !row.subtotal
+                {
+                    return Err(Error::decode(format!(
+                        "row {at} of the report: metric {:?} has the value {v}, which is not an integer; check the metric's dataType on the server",
+                        columns.metrics[m].name
+                    )));
+                }
+                row.metrics[m] = value;
+                if with_formatted {
+                    row.formatted[m] = text_row.get(j).cloned().flatten();
+                }
+            }
+        }
+    }
+    let rows = rows
+        .into_iter()
+        .zip(folded_keep)
+        .filter_map(|(row, keep)| keep.then_some(row))
+        .collect();
+    Ok(Decoded { columns, rows })
+}
+
+fn slots(units: Vec<Unit>, axis: Axis, columns: &mut Columns, attributes: &mut Vec<Values>) -> Vec<Slot> {
+    units
+        .into_iter()
+        .map(|u| {
+            if u.kind == "templateMetrics" {
+                metric_columns(u, columns);
+                Slot::Metrics
+            } else {
+                attributes.push(Values::new(u, axis, columns));
+                Slot::Attribute(attributes.len() - 1)
+            }
+        })
+        .collect()
 }
 
 /// A cell read as text: strings as they are, numbers and booleans printed, `null` as `None`.
@@ -405,175 +938,27 @@ pub(crate) enum Formatted {
     IfPresent,
 }
 
-/// Decodes one v2 body into columns and rows (reference §4.5).
-///
-/// # Errors
-///
-/// [`Error::Decode`] for a body that is not a v2 body, metrics on the rows axis, or a header
-/// index outside its attribute's elements.
-pub(crate) fn decode(body: &[u8], formatted_mode: Formatted) -> Result<Decoded> {
-    let body: Body = serde_json::from_slice(body)
-        .map_err(|e| decode_error("a report page is not a v2 body", e))?;
-    let grid = body
-        .definition
-        .ok_or_else(|| Error::decode("a report page has no definition.grid"))?
-        .grid;
-    if grid
-        .metrics_position
-        .as_ref()
-        .is_some_and(|p| p.axis == "rows")
-    {
-        return Err(Error::decode(
-            "metrics on the rows axis are not supported; put them on the columns",
-        ));
-    }
-    let data = body
-        .data
-        .ok_or_else(|| Error::decode("a report page has no data"))?;
 
-    // Per attribute: its elements' form values, each string made once and shared.
-    let mut columns = Columns::default();
-    let mut elements: Vec<Vec<Vec<Option<Arc<str>>>>> = Vec::with_capacity(grid.rows.len());
-    for unit in grid.rows {
-        let forms = unit.forms.len().max(1);
-        if unit.forms.is_empty() {
-            columns.attributes.push(AttributeColumn {
-                attribute: unit.name.clone(),
-                attribute_id: unit.id.clone(),
-                form: String::new(),
-                form_id: String::new(),
-            });
-        }
-        for form in &unit.forms {
-            columns.attributes.push(AttributeColumn {
-                attribute: unit.name.clone(),
-                attribute_id: unit.id.clone(),
-                form: form.name.clone(),
-                form_id: form.id.clone(),
-            });
-        }
-        let values = unit
-            .elements
-            .into_iter()
-            .map(|e| {
-                if e.form_values.is_empty() {
-                    // No forms listed: the element's name stands for its one column.
-                    let mut v = vec![None; forms];
-                    v[0] = e.name.or(Some(e.id)).map(Arc::from);
-                    v
-                } else {
-                    let mut v: Vec<Option<Arc<str>>> = e
-                        .form_values
-                        .into_iter()
-                        .map(|t| t.0.map(Arc::from))
-                        .collect();
-                    v.resize(forms, None);
-                    v
-                }
-            })
-            .collect();
-        elements.push(values);
-    }
-    for unit in grid
-        .columns
-        .into_iter()
-        .filter(|u| u.kind == "templateMetrics")
-    {
-        columns
-            .metrics
-            .extend(unit.elements.into_iter().map(|e| MetricColumn {
-                name: e.name.unwrap_or_default(),
-                id: e.id,
-            }));
-    }
-    let columns = Arc::new(columns);
-    let metric_count = columns.metrics.len();
-    let offset = data.paging.offset;
-    let row_count = data.headers.rows.len();
-    let bad = |what: String| {
-        Error::decode(format!(
-            "the report page at offset {offset} is inconsistent: {what}; the server sent a page this client cannot trust"
-        ))
-    };
-    let listed = u64::try_from(row_count).unwrap_or(u64::MAX);
-    if listed != data.paging.current {
-        return Err(bad(format!(
-            "paging.current says {} rows, headers.rows lists {row_count}",
-            data.paging.current
-        )));
-    }
-    // A grid without metrics may send no raw rows at all; otherwise one per row.
-    let raw_rows = data.metric_values.raw.len();
-    if raw_rows != row_count && !(metric_count == 0 && raw_rows == 0) {
-        return Err(bad(format!(
-            "metricValues.raw has {raw_rows} rows for {row_count} header rows"
-        )));
-    }
-    let formatted_rows = data.metric_values.formatted.len();
-    let with_formatted = match formatted_mode {
-        Formatted::Skip => false,
-        Formatted::IfPresent => formatted_rows > 0,
-        Formatted::Required => true,
-    };
-    if with_formatted && formatted_rows != row_count && !(metric_count == 0 && formatted_rows == 0)
-    {
-        return Err(bad(format!(
-            "metricValues.formatted has {formatted_rows} rows for {row_count} header rows"
-        )));
-    }
-    let units = elements.len();
-    let mut raw = data.metric_values.raw.into_iter();
-    let mut formatted = data.metric_values.formatted.into_iter();
-    let mut rows = Vec::with_capacity(row_count);
-    for (r, header) in data.headers.rows.into_iter().enumerate() {
-        if header.len() != units {
-            return Err(bad(format!(
-                "header row {r} has {} element indexes for {units} attributes",
-                header.len()
-            )));
-        }
-        let mut attributes = Vec::with_capacity(columns.attributes.len());
-        for (k, &index) in header.iter().enumerate() {
-            let element = elements
-                .get(k)
-                .and_then(|e| e.get(index))
-                .ok_or_else(|| {
-                    Error::decode(format!(
-                        "row {r} of a page points at element {index} of attribute {k}, which the page does not list"
-                    ))
-                })?;
-            attributes.extend(element.iter().cloned());
-        }
-        let metrics: Vec<Option<f64>> = raw
-            .next()
-            .map(|cells| cells.into_iter().map(|n| n.0).collect())
-            .unwrap_or_default();
-        if metrics.len() != metric_count {
-            return Err(bad(format!(
-                "row {r} has {} metric values for {metric_count} metrics",
-                metrics.len()
-            )));
-        }
-        let mut text = Vec::new();
-        if with_formatted {
-            text = formatted
-                .next()
-                .map(|cells| cells.into_iter().map(|t| t.0).collect())
-                .unwrap_or_default();
-            if text.len() != metric_count {
-                return Err(bad(format!(
-                    "row {r} has {} formatted values for {metric_count} metrics",
-                    text.len()
-                )));
-            }
-        }
-        rows.push(Row {
-            index: offset.saturating_add(u64::try_from(r).unwrap_or(u64::MAX)),
-            attributes,
-            metrics,
-            formatted: text,
-            columns: Arc::clone(&columns),
-        });
-    }
-    Ok(Decoded { columns, rows })
+#[derive(Deserialize)]
+struct PageByHead {
+    definition: Option<PageByDefinition>,
+}
+
+#[derive(Deserialize)]
+struct PageByDefinition {
+    grid: PageByGrid,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageByGrid {
+    #[serde(default)]
+    page_by: Count,
+}
+
+/// How many page-by attributes a page's grid has (the rest is skipped without allocating).
+pub(crate) fn page_by_units(body: &[u8]) -> Result<u64> {
+    let head: PageByHead = serde_json::from_slice(body)
+        .map_err(|e| decode_error("a report page is not valid JSON", e))?;
+    Ok(head.definition.map_or(0, |d| d.grid.page_by.0))
 }

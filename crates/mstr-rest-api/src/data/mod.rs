@@ -59,6 +59,7 @@ mod csv;
 mod decode;
 mod prompts;
 mod query;
+mod values;
 
 #[cfg(feature = "arrow")]
 mod arrow;
@@ -69,8 +70,9 @@ mod tests;
 #[cfg(feature = "arrow")]
 #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
 pub use arrow::schema as arrow_schema;
-pub use decode::{AttributeColumn, Columns, MetricColumn, Row};
+pub use decode::{AttributeColumn, Axis, Columns, MetricColumn, Row, Subtotals};
 pub use prompts::{Prompt, PromptAnswer, PromptType};
+pub use values::{Cell, ValueType};
 pub use query::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_PROMPT_ROUNDS, DEFAULT_PAGE_SIZE,
     Instance, Page, ReportQuery,

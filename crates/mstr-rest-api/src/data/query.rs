@@ -17,7 +17,7 @@ use mstr_rest_core::{Method, RequestBuilder};
 use mstr_rest_error::TransportError;
 use mstr_rest_session::{Error, Result, Session};
 
-use super::decode::{self, Decoded, Formatted, PageShape, Paging, Row};
+use super::decode::{self, Decoded, Formatted, Options, PageShape, Paging, Row, Subtotals};
 use super::prompts::{Prompt, PromptAnswer};
 use crate::path::segment;
 use crate::poll::Backoff;
@@ -79,6 +79,8 @@ pub struct ReportQuery {
     page_size: u32,
     concurrency: usize,
     formatted: bool,
+    subtotals: Subtotals,
+    page_by_chosen: bool,
     respond_async: bool,
     poll_interval: Duration,
     poll_max: Duration,
@@ -99,6 +101,8 @@ impl ReportQuery {
             page_size: DEFAULT_PAGE_SIZE,
             concurrency: DEFAULT_CONCURRENCY,
             formatted: false,
+            subtotals: Subtotals::Exclude,
+            page_by_chosen: false,
             respond_async: true,
             poll_interval: Duration::from_millis(100),
             poll_max: Duration::from_secs(2),
@@ -192,6 +196,33 @@ impl ReportQuery {
     /// arrive in order, and at most `concurrency + 1` pages are held in memory.
     pub fn concurrency(mut self, pages: usize) -> Self {
         self.concurrency = pages.max(1);
+        self
+    }
+
+    /// Which rows to yield by their subtotal flag (default [`Subtotals::Exclude`]: detail
+    /// rows only, so sums over the stream, its CSV or its Arrow batches never double-count).
+    /// With [`Subtotals::Include`], [`Row::is_subtotal`] tells total rows apart.
+    pub fn subtotals(mut self, which: Subtotals) -> Self {
+        self.subtotals = which;
+        self
+    }
+
+    /// One page-by slice instead of all of them: the element id of each page-by attribute,
+    /// in the order of the report's page-by axis (sent as `currentPageBy`).
+    ///
+    /// Without it, a report with page-by attributes streams **every** valid page-by
+    /// combination, one slice after the other, each row led by its slice's page-by forms.
+    pub fn page_by<I, S>(mut self, element_ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let ids: Vec<Value> = element_ids
+            .into_iter()
+            .map(|id| json!({ "id": id.into() }))
+            .collect();
+        self.body.insert("currentPageBy".to_owned(), Value::Array(ids));
+        self.page_by_chosen = true;
         self
     }
 
@@ -372,6 +403,8 @@ pub(crate) struct Ctx {
     page_size: u32,
     concurrency: usize,
     formatted: bool,
+    subtotals: Subtotals,
+    page_by_chosen: bool,
     respond_async: bool,
     poll_interval: Duration,
     poll_max: Duration,
@@ -393,6 +426,8 @@ impl TryFrom<ReportQuery> for Ctx {
             page_size: q.page_size,
             concurrency: q.concurrency,
             formatted: q.formatted,
+            subtotals: q.subtotals,
+            page_by_chosen: q.page_by_chosen,
             respond_async: q.respond_async,
             poll_interval: q.poll_interval,
             poll_max: q.poll_max,
@@ -441,6 +476,80 @@ impl Ctx {
         }
     }
 
+    /// Every valid page-by combination, as element ids (`GET …/instances/{iid}/pageBy/elements`,
+    /// paged until its total).
+    async fn page_by_combinations(&self, instance: &str) -> Result<Vec<Vec<String>>> {
+        const LIMIT: u64 = 1000;
+        let path = format!("{}/instances/{instance}/pageBy/elements", self.base);
+        let mut combos = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            let listed: PageByElements = self
+                .request(Method::GET, &path)
+                .query(&[("offset", offset), ("limit", LIMIT)])
+                .send()
+                .await?
+                .json()
+                .await?;
+            let at = offset;
+            let bad = move |what: String| {
+                Error::decode(format!(
+                    "the page-by combinations at offset {at} are inconsistent: {what}"
+                ))
+            };
+            for item in &listed.valid.items {
+                if item.len() != listed.page_by.len() {
+                    return Err(bad(format!(
+                        "a combination has {} indexes for {} page-by attributes",
+                        item.len(),
+                        listed.page_by.len()
+                    )));
+                }
+                let ids = item
+                    .iter()
+                    .zip(&listed.page_by)
+                    .map(|(&i, unit)| {
+                        unit.elements.get(i).map(|e| e.id.clone()).ok_or_else(|| {
+                            bad(format!("a combination points at element {i}, which is not listed"))
+                        })
+                    })
+                    .collect::<Result<Vec<String>>>()?;
+                combos.push(ids);
+            }
+            let got = u64::try_from(listed.valid.items.len()).unwrap_or(u64::MAX);
+            offset = offset.saturating_add(got);
+            if offset >= listed.valid.paging.total {
+                return Ok(combos);
+            }
+            if got == 0 {
+                return Err(bad(format!(
+                    "an empty list while {} combinations remain",
+                    listed.valid.paging.total.saturating_sub(offset)
+                )));
+            }
+        }
+    }
+
+    /// Moves the instance to one page-by slice (`PUT …/instances/{iid}` with
+    /// `currentPageBy`) and returns the slice's first page.
+    async fn select_page_by(&self, instance: &str, ids: &[String]) -> Result<Page> {
+        let path = format!("{}/instances/{instance}", self.base);
+        let current: Vec<Value> = ids.iter().map(|id| json!({ "id": id })).collect();
+        let response = self
+            .request(Method::PUT, &path)
+            .query(&[("offset", 0), ("limit", u64::from(self.page_size))])
+            .query(&[("fields", fields(self.formatted))])
+            .json(&json!({ "currentPageBy": current }))
+            .send()
+            .await?;
+        let bytes = if response.status().as_u16() == 202 {
+            self.get_page(instance, 0, u64::from(self.page_size)).await?
+        } else {
+            self.read_page(response).await?
+        };
+        Page::checked(bytes, 0, u64::from(self.page_size), None)
+    }
+
     /// Rows `offset..offset + rows`, in as many requests as the server's page cap needs.
     /// Every page is checked against what was asked and against the first page's total.
     async fn fetch_span(
@@ -464,6 +573,35 @@ impl Ctx {
         }
         Ok(pages)
     }
+}
+
+/// `GET …/pageBy/elements`: each page-by attribute's elements, and the valid combinations
+/// as indexes into them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageByElements {
+    #[serde(default)]
+    page_by: Vec<PageByUnit>,
+    #[serde(rename = "validPageByElements")]
+    valid: ValidPageBy,
+}
+
+#[derive(Deserialize)]
+struct PageByUnit {
+    #[serde(default)]
+    elements: Vec<PageByElement>,
+}
+
+#[derive(Deserialize)]
+struct PageByElement {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct ValidPageBy {
+    paging: Paging,
+    #[serde(default)]
+    items: Vec<Vec<usize>>,
 }
 
 /// The fields of any instance answer that say what it is.
@@ -615,7 +753,11 @@ impl Page {
     /// [`Error::Decode`] if the body is not a v2 body this decoder understands, or is not
     /// consistent (rows, metric values and columns that do not line up).
     pub fn rows(&self) -> Result<Vec<Row>> {
-        decode::decode(&self.body, Formatted::IfPresent).map(|d| d.rows)
+        let options = Options {
+            formatted: Formatted::IfPresent,
+            subtotals: Subtotals::Include,
+        };
+        decode::decode(&self.body, options).map(|d| d.rows)
     }
 }
 
@@ -746,28 +888,31 @@ impl Instance {
     }
 
     pub(crate) fn decoded(self) -> BoxStream<'static, Result<Decoded>> {
-        let formatted = if self.ctx.formatted {
-            Formatted::Required
-        } else {
-            Formatted::Skip
+        let options = Options {
+            formatted: if self.ctx.formatted {
+                Formatted::Required
+            } else {
+                Formatted::Skip
+            },
+            subtotals: self.ctx.subtotals,
         };
         self.spans(move |pages| {
             let mut iter = pages.into_iter();
             let first = iter
                 .next()
                 .ok_or_else(|| Error::decode("an empty span of pages"))?;
-            let mut decoded = decode::decode(&first.body, formatted)?;
+            let mut decoded = decode::decode(&first.body, options)?;
             for page in iter {
                 decoded
                     .rows
-                    .extend(decode::decode(&page.body, formatted)?.rows);
+                    .extend(decode::decode(&page.body, options)?.rows);
             }
             Ok(decoded)
         })
     }
 
-    /// The ordered, bounded fetch: each span is one task; `buffered` keeps at most
-    /// `concurrency` of them alive and yields them in order.
+    /// Every page-by slice in turn when the report has page-by attributes the query did not
+    /// pick; else the one slice the instance holds.
     fn spans<T, F>(self, finish: F) -> BoxStream<'static, Result<T>>
     where
         T: Send + 'static,
@@ -781,11 +926,57 @@ impl Instance {
             })
             .boxed();
         };
+        let ctx = self.ctx;
+        let instance: Arc<str> = Arc::from(self.instance_segment);
+        let page_by = match decode::page_by_units(first.raw()) {
+            Ok(n) => n,
+            Err(e) => return stream::once(async move { Err(e) }).boxed(),
+        };
+        if page_by == 0 || ctx.page_by_chosen {
+            return slice_spans(ctx, instance, first, finish);
+        }
+        // Slices one after the other: each PUT moves the instance to its slice, so the next
+        // slice starts only when the previous one is drained.
+        let combos = {
+            let ctx = Arc::clone(&ctx);
+            let instance = Arc::clone(&instance);
+            async move { ctx.page_by_combinations(&instance).await }
+        };
+        stream::once(combos)
+            .map_ok(move |combos| {
+                let ctx = Arc::clone(&ctx);
+                let instance = Arc::clone(&instance);
+                let finish = finish.clone();
+                stream::iter(combos)
+                    .then(move |combo| {
+                        let ctx = Arc::clone(&ctx);
+                        let instance = Arc::clone(&instance);
+                        async move {
+                            let first = ctx.select_page_by(&instance, &combo).await?;
+                            Ok::<_, Error>((ctx, instance, first))
+                        }
+                    })
+                    .map_ok(move |(ctx, instance, first)| {
+                        slice_spans(ctx, instance, first, finish.clone())
+                    })
+                    .try_flatten()
+            })
+            .try_flatten()
+            .boxed()
+    }
+}
+
+/// The ordered, bounded fetch of one slice: each span is one task; `buffered` keeps at most
+/// `concurrency` of them alive and yields them in order.
+fn slice_spans<T, F>(ctx: Arc<Ctx>, instance_id: Arc<str>, first: Page, finish: F) -> BoxStream<'static, Result<T>>
+where
+    T: Send + 'static,
+    F: Fn(Vec<Page>) -> Result<T> + Clone + Send + Sync + 'static,
+{
+    {
         let total = first.total();
         let got = first.len();
-        let asked = u64::from(self.ctx.page_size);
-        let ctx = self.ctx;
-        let instance_id: Arc<str> = Arc::from(self.instance_segment);
+        let asked = u64::from(ctx.page_size);
         // A server cap below the page size sets the stride: ask for what it will give.
         let stride = if got < asked && got < total {
             got
@@ -812,7 +1003,9 @@ impl Instance {
             .buffered(concurrency);
         first_item.chain(rest).boxed()
     }
+}
 
+impl Instance {
     /// Streams every row as RFC 4180 CSV into `writer`: a header line (see
     /// [`Columns::headers`](super::Columns::headers)), then one line per row, with raw metric
     /// values. Lines end in CRLF. Returns the number of data rows written.

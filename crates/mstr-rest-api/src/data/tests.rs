@@ -1,5 +1,12 @@
 use super::csv;
-use super::decode::{Formatted, decode};
+use super::decode::{Formatted, Options, Subtotals, decode};
+
+fn opts(formatted: Formatted) -> Options {
+    Options {
+        formatted,
+        subtotals: Subtotals::Exclude,
+    }
+}
 use super::query::span_starts;
 
 const BODY: &str = r#"{"id":"R","name":"n","instanceId":"I","status":1,
@@ -15,7 +22,7 @@ const BODY: &str = r#"{"id":"R","name":"n","instanceId":"I","status":1,
 
 #[test]
 fn decode_follows_header_indexes_into_page_elements() {
-    let page = decode(BODY.as_bytes(), Formatted::Skip).unwrap();
+    let page = decode(BODY.as_bytes(), opts(Formatted::Skip)).unwrap();
     assert_eq!(
         page.columns.headers(),
         ["Region@ID", "Region@DESC", "Revenue", "Units"]
@@ -34,7 +41,7 @@ fn decode_follows_header_indexes_into_page_elements() {
 
 #[test]
 fn decode_keeps_formatted_values_only_when_asked() {
-    let page = decode(BODY.as_bytes(), Formatted::Required).unwrap();
+    let page = decode(BODY.as_bytes(), opts(Formatted::Required)).unwrap();
     assert_eq!(
         page.rows[0].formatted,
         [Some("$1.50".to_owned()), Some(String::new())]
@@ -44,14 +51,14 @@ fn decode_keeps_formatted_values_only_when_asked() {
 #[test]
 fn decode_rejects_an_index_past_the_elements() {
     let bad = BODY.replace("[[1],[0],[1]]", "[[1],[5],[1]]");
-    let err = decode(bad.as_bytes(), Formatted::Skip).unwrap_err();
+    let err = decode(bad.as_bytes(), opts(Formatted::Skip)).unwrap_err();
     assert!(err.to_string().contains("element 5"), "{err}");
 }
 
 #[test]
 fn decode_rejects_metrics_on_rows() {
     let bad = BODY.replace(r#""axis":"columns""#, r#""axis":"rows""#);
-    assert!(decode(bad.as_bytes(), Formatted::Skip).is_err());
+    assert!(decode(bad.as_bytes(), opts(Formatted::Skip)).is_err());
 }
 
 #[test]
@@ -88,7 +95,7 @@ fn csv_quotes_only_what_rfc_4180_requires() {
 
 #[test]
 fn csv_rows_write_raw_metrics_and_empty_nulls() {
-    let page = decode(BODY.as_bytes(), Formatted::Skip).unwrap();
+    let page = decode(BODY.as_bytes(), opts(Formatted::Skip)).unwrap();
     let mut out = Vec::new();
     csv::header(&mut out, &page.columns);
     for r in &page.rows {
@@ -103,7 +110,7 @@ fn csv_rows_write_raw_metrics_and_empty_nulls() {
 #[cfg(feature = "arrow")]
 #[tokio::test]
 async fn arrow_batches_are_typed_per_page() {
-    use arrow_array::{Array, Float64Array, StringArray};
+    use arrow_array::{Array, Float64Array};
     use arrow_schema::DataType;
     use futures_util::TryStreamExt;
 
@@ -146,15 +153,17 @@ async fn arrow_batches_are_typed_per_page() {
             "Units"
         ]
     );
-    assert_eq!(schema.field(0).data_type(), &DataType::Utf8);
+    // The emulator declares the ID forms `integer` and the DESC forms `nVarChar`.
+    assert_eq!(schema.field(0).data_type(), &DataType::Int64);
+    assert_eq!(schema.field(1).data_type(), &DataType::Utf8);
     assert_eq!(schema.field(4).data_type(), &DataType::Float64);
     let last = &batches[2];
     let ids = last
         .column(0)
         .as_any()
-        .downcast_ref::<StringArray>()
+        .downcast_ref::<arrow_array::Int64Array>()
         .unwrap();
-    assert_eq!(ids.value(0), "201");
+    assert_eq!(ids.value(0), 201);
     let revenue = last
         .column(4)
         .as_any()

@@ -98,6 +98,33 @@ pub struct ObjectInfo {
     pub extra: Map<String, Value>,
 }
 
+/// The dossier or document a [`LibraryItem`] points at. Only the id is sure to be there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct LibraryTarget {
+    /// The dossier's or document's id.
+    pub id: String,
+    /// The name.
+    #[serde(default)]
+    pub name: String,
+    /// The type, when the server says (55 for documents and dossiers).
+    #[serde(rename = "type", default)]
+    pub object_type: Option<ObjectType>,
+    /// The subtype, when the server says (14081 = dossier).
+    #[serde(default)]
+    pub subtype: Option<i32>,
+    /// The description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The owner.
+    #[serde(default)]
+    pub owner: Option<Owner>,
+    /// Every other field the server sent (`chapters`, `certifiedInfo`, …).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// An item of the user's Library (`GET library`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -111,9 +138,10 @@ pub struct LibraryItem {
     /// The project the dossier or document lives in.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// The dossier or document itself.
+    /// The dossier or document itself, as the Library describes it (real servers leave
+    /// out its `type`).
     #[serde(default)]
-    pub target: Option<ObjectInfo>,
+    pub target: Option<LibraryTarget>,
     /// Every other field the server sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

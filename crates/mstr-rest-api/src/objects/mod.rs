@@ -43,7 +43,7 @@ use serde::Deserialize;
 use crate::path::segment;
 
 pub use browse::{Folders, Objects, Search, SearchPattern, SearchResult};
-pub use info::{Ancestor, LibraryItem, ObjectInfo, ObjectType, Owner};
+pub use info::{Ancestor, LibraryItem, LibraryTarget, ObjectInfo, ObjectType, Owner};
 pub use security::{SecurityFilter, SecurityRole};
 pub use users::{
     Member, NewUser, NewUserGroup, User, UserGroup, UserGroupUpdate, UserGroups, UserUpdate, Users,

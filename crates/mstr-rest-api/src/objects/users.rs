@@ -18,17 +18,22 @@ pub struct Member {
     pub name: String,
 }
 
-/// A user (`GET users/{id}`).
+/// A user (`GET users/{id}`, and each item of `GET users`).
+///
+/// Real servers name the same facts twice: `GET users/{id}` sends `username` and
+/// `fullName`, while a `GET users` list item sends only `abbreviation` (the login) and
+/// `name` (the display name). Either spelling fills [`username`](Self::username) and
+/// [`full_name`](Self::full_name).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "RawUser")]
 #[non_exhaustive]
 pub struct User {
     /// The user id.
     pub id: String,
-    /// The login name.
+    /// The login name (`username`, or `abbreviation` in lists).
     #[serde(default)]
     pub username: String,
-    /// The display name.
+    /// The display name (`fullName`, or `name` in lists).
     #[serde(default)]
     pub full_name: String,
     /// The description.
@@ -43,6 +48,51 @@ pub struct User {
     /// Every other field the server sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// A user as the server spells it, before the two spellings are merged.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawUser {
+    id: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    abbreviation: Option<String>,
+    #[serde(default)]
+    full_name: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    enabled: Option<bool>,
+    #[serde(default)]
+    memberships: Vec<Member>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+impl From<RawUser> for User {
+    fn from(raw: RawUser) -> User {
+        let mut extra = raw.extra;
+        // Keep the list spellings visible too, for callers who read them.
+        if let Some(a) = &raw.abbreviation {
+            extra.insert("abbreviation".to_owned(), Value::String(a.clone()));
+        }
+        if let Some(n) = &raw.name {
+            extra.insert("name".to_owned(), Value::String(n.clone()));
+        }
+        User {
+            id: raw.id,
+            username: raw.username.or(raw.abbreviation).unwrap_or_default(),
+            full_name: raw.full_name.or(raw.name).unwrap_or_default(),
+            description: raw.description,
+            enabled: raw.enabled,
+            memberships: raw.memberships,
+            extra,
+        }
+    }
 }
 
 /// A user group (`GET usergroups/{id}`).
