@@ -100,7 +100,11 @@ fn modeling_service_wrapper_uses_the_first_error() {
     );
     assert_eq!(err.code.as_deref(), Some("8004ccdb"));
     assert_eq!(err.message, "Object is locked");
-    assert_eq!(err.kind(), ApiErrorKind::Other, "a hex code is kept, and is no ERR kind");
+    assert_eq!(
+        err.kind(),
+        ApiErrorKind::Other,
+        "a hex code is kept, and is no ERR kind"
+    );
     assert_eq!(err.sub_errors.len(), 1, "the other errors are kept");
     assert_eq!(err.sub_errors[0].code.as_deref(), Some("x"));
 }

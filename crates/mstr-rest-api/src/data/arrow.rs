@@ -13,8 +13,8 @@ use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use mstr_rest_session::{Error, Result};
 
 use super::decode::{Columns, Decoded, Row};
-use super::values::{Cell, ValueType};
 use super::query::{Instance, ReportQuery};
+use super::values::{Cell, ValueType};
 
 /// The Arrow type of a declared [`ValueType`].
 fn arrow_type(kind: ValueType) -> DataType {
@@ -111,12 +111,13 @@ fn batch(page: &Decoded) -> Result<RecordBatch> {
         arrays.push(attribute_array(&page.rows, i, column.value_type));
     }
     for (m, metric) in columns.metrics.iter().enumerate() {
-        let values = page.rows.iter().map(|r| r.metrics.get(m).copied().flatten());
+        let values = page
+            .rows
+            .iter()
+            .map(|r| r.metrics.get(m).copied().flatten());
         if metric.value_type == ValueType::Integer {
             // Checked whole at decode (subtotal rows may hold averages: those stay null).
-            let ints: Int64Array = values
-                .map(|v| v.and_then(super::values::whole))
-                .collect();
+            let ints: Int64Array = values.map(|v| v.and_then(super::values::whole)).collect();
             arrays.push(Arc::new(ints));
         } else {
             arrays.push(Arc::new(values.collect::<Float64Array>()));

@@ -308,11 +308,15 @@ struct MetricValues {
     formatted: Vec<Vec<Text>>,
 }
 
+/// One element: its form values, whether it is a subtotal, and why a value does not read as
+/// its form's type.
+type ElementValues = (Vec<Option<Arc<str>>>, bool, Option<String>);
+
 /// One attribute unit's elements, ready to copy into rows.
 struct Values {
     /// Per element: its form values (one per form, shared), whether it is a subtotal, and
     /// why a value does not read as its form's type (reported with the first row using it).
-    elements: Vec<(Vec<Option<Arc<str>>>, bool, Option<String>)>,
+    elements: Vec<ElementValues>,
 }
 
 impl Values {
@@ -485,7 +489,9 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
             ))
         })?;
         if let Some(wrong) = wrong {
-            return Err(Error::decode(format!("the report's page-by slice: {wrong}")));
+            return Err(Error::decode(format!(
+                "the report's page-by slice: {wrong}"
+            )));
         }
         prefix.extend(values.iter().cloned());
         prefix_subtotal |= subtotal;
@@ -499,7 +505,8 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
             ([Slot::Metrics], _) => metric_count,
             _ => {
                 return Err(bad(
-                    "the grid has attributes on the columns axis but no data.headers.columns".to_owned(),
+                    "the grid has attributes on the columns axis but no data.headers.columns"
+                        .to_owned(),
                 ));
             }
         }
@@ -513,7 +520,9 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
         }
         let width = data.headers.columns[0].len();
         if data.headers.columns.iter().any(|c| c.len() != width) {
-            return Err(bad("the rows of data.headers.columns differ in length".to_owned()));
+            return Err(bad(
+                "the rows of data.headers.columns differ in length".to_owned()
+            ));
         }
         width
     };
@@ -571,7 +580,10 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
     }
 
     let raw_rows = data.metric_values.raw.len();
-    if raw_rows != row_count && !(value_columns == 0 && raw_rows == 0) && !(metric_count == 0 && raw_rows == 0) {
+    if raw_rows != row_count
+        && !(value_columns == 0 && raw_rows == 0)
+        && !(metric_count == 0 && raw_rows == 0)
+    {
         return Err(bad(format!(
             "metricValues.raw has {raw_rows} rows for {row_count} header rows"
         )));
@@ -582,7 +594,8 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
         Formatted::IfPresent => formatted_rows > 0,
         Formatted::Required => true,
     };
-    if with_formatted && formatted_rows != row_count && !(metric_count == 0 && formatted_rows == 0) {
+    if with_formatted && formatted_rows != row_count && !(metric_count == 0 && formatted_rows == 0)
+    {
         return Err(bad(format!(
             "metricValues.formatted has {formatted_rows} rows for {row_count} header rows"
         )));
@@ -698,7 +711,7 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
                         subtotal: is_total,
                     });
                     folded_keep.push(keep(is_total));
-                    rows.len() - 1
+                    rows.len().saturating_sub(1)
                 }
             };
             let row = &mut rows[target];
@@ -735,7 +748,12 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
     Ok(Decoded { columns, rows })
 }
 
-fn slots(units: Vec<Unit>, axis: Axis, columns: &mut Columns, attributes: &mut Vec<Values>) -> Vec<Slot> {
+fn slots(
+    units: Vec<Unit>,
+    axis: Axis,
+    columns: &mut Columns,
+    attributes: &mut Vec<Values>,
+) -> Vec<Slot> {
     units
         .into_iter()
         .map(|u| {
@@ -743,8 +761,9 @@ fn slots(units: Vec<Unit>, axis: Axis, columns: &mut Columns, attributes: &mut V
                 metric_columns(u, columns);
                 Slot::Metrics
             } else {
+                let index = attributes.len();
                 attributes.push(Values::new(u, axis, columns));
-                Slot::Attribute(attributes.len() - 1)
+                Slot::Attribute(index)
             }
         })
         .collect()
@@ -937,7 +956,6 @@ pub(crate) enum Formatted {
     /// Decoded when the page has them (a page read back with [`Page::rows`](super::Page::rows)).
     IfPresent,
 }
-
 
 #[derive(Deserialize)]
 struct PageByHead {

@@ -72,11 +72,11 @@ mod tests;
 pub use arrow::schema as arrow_schema;
 pub use decode::{AttributeColumn, Axis, Columns, MetricColumn, Row, Subtotals};
 pub use prompts::{Prompt, PromptAnswer, PromptType};
-pub use values::{Cell, ValueType};
 pub use query::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_PROMPT_ROUNDS, DEFAULT_PAGE_SIZE,
     Instance, Page, ReportQuery,
 };
+pub use values::{Cell, ValueType};
 
 /// Report and cube data on a [`Session`]: `use mstr_rest_api::data::DataApi;` (or the facade's
 /// prelude) and call `session.report(id)`.

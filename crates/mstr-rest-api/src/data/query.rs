@@ -87,6 +87,7 @@ pub struct ReportQuery {
     deadline: Duration,
     max_page_bytes: usize,
     max_prompt_rounds: u32,
+    reopen_on_expiry: bool,
     answers: Vec<PromptAnswer>,
 }
 
@@ -109,6 +110,7 @@ impl ReportQuery {
             deadline: Duration::from_secs(600),
             max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
             max_prompt_rounds: DEFAULT_MAX_PROMPT_ROUNDS,
+            reopen_on_expiry: false,
             answers: Vec::new(),
         }
     }
@@ -118,6 +120,21 @@ impl ReportQuery {
     /// this setting; lower the [`page_size`](Self::page_size) or raise this.
     pub fn max_page_bytes(mut self, bytes: usize) -> Self {
         self.max_page_bytes = bytes;
+        self
+    }
+
+    /// When the server drops the instance in the middle of an extract (`ERR004` with
+    /// iServerCode -2147468986, "not found in user history list"), re-create it — same
+    /// definition, same prompt answers, same page-by slice — and continue from the next
+    /// offset (default off: the error is returned, saying what happened).
+    ///
+    /// **Consistency:** the new instance runs the report again. Rows already streamed came
+    /// from the first run; if the data changed in between, the two runs may disagree. A
+    /// change of the row count is caught (the stream fails: the total changed); a change
+    /// of values with the same count is not. Leave it off where the extract must be one
+    /// snapshot, and run it again on the error instead.
+    pub fn reopen_on_expiry(mut self, on: bool) -> Self {
+        self.reopen_on_expiry = on;
         self
     }
 
@@ -221,7 +238,8 @@ impl ReportQuery {
             .into_iter()
             .map(|id| json!({ "id": id.into() }))
             .collect();
-        self.body.insert("currentPageBy".to_owned(), Value::Array(ids));
+        self.body
+            .insert("currentPageBy".to_owned(), Value::Array(ids));
         self.page_by_chosen = true;
         self
     }
@@ -275,80 +293,7 @@ impl ReportQuery {
     /// when the configured answers leave a prompt unanswered or the server keeps asking past
     /// [`max_prompt_rounds`](Self::max_prompt_rounds).
     pub async fn open(self) -> Result<Instance> {
-        let body = Value::Object(self.body.clone());
-        let answers = self.answers.clone();
-        let max_rounds = self.max_prompt_rounds;
-        let ctx = Arc::new(Ctx::try_from(self)?);
-        let mut request = ctx
-            .request(Method::POST, &format!("{}/instances", ctx.base))
-            .query(&[
-                ("offset", "0".to_owned()),
-                ("limit", ctx.page_size.to_string()),
-            ])
-            .query(&[("fields", fields(ctx.formatted))])
-            .json(&body);
-        if ctx.respond_async {
-            request = request.header("Prefer", "respond-async");
-        }
-        let response = request.send().await?;
-        let accepted = response.status().as_u16() == 202;
-        let bytes = ctx.read_page(response).await?;
-        let head = Head::parse(&bytes)?;
-        let instance_id = head
-            .instance_id
-            .ok_or_else(|| Error::decode("the instance creation answer has no instanceId"))?;
-        let mut instance = Instance::new(ctx, instance_id)?;
-        if accepted {
-            instance.refresh().await?;
-        } else {
-            instance.settle(head.status, bytes)?;
-        }
-        if !answers.is_empty() {
-            let ctx = Arc::clone(&instance.ctx);
-            let mut backoff = Backoff::new(ctx.poll_interval, ctx.poll_max, ctx.deadline);
-            let mut rounds = 0u32;
-            while instance.prompted {
-                if rounds >= max_rounds {
-                    return Err(Error::config(format!(
-                        "the instance still asks for prompts after {rounds} rounds of answers \
-                         (max_prompt_rounds); check the answers, or raise the limit for deeply nested prompts"
-                    )));
-                }
-                // Back-off between rounds, within the poll deadline: a server that asks
-                // again at once is not answered in a busy loop.
-                if rounds > 0 && !backoff.wait().await {
-                    return Err(Error::Transport(TransportError::timeout(format!(
-                        "the instance still asks for prompts after {rounds} rounds and the poll deadline of {:?}",
-                        ctx.deadline
-                    ))));
-                }
-                rounds = rounds.saturating_add(1);
-                // Prompts already answered (`closed`) are not answered again.
-                let open: Vec<Prompt> = instance
-                    .prompts()
-                    .await?
-                    .into_iter()
-                    .filter(|p| !p.closed)
-                    .collect();
-                let chosen: Vec<PromptAnswer> = open
-                    .iter()
-                    .filter_map(|p| {
-                        answers
-                            .iter()
-                            .find(|a| a.matches(p))
-                            .map(|a| a.clone().for_prompt(p))
-                    })
-                    .collect();
-                if chosen.is_empty() {
-                    let names: Vec<&str> = open.iter().map(|p| p.name.as_str()).collect();
-                    return Err(Error::config(format!(
-                        "no answer given for the open prompts {names:?}"
-                    )));
-                }
-                instance.answer(&chosen).await?;
-            }
-        }
-        Ok(instance)
+        Instance::create(Arc::new(Ctx::try_from(self)?)).await
     }
 
     /// All rows, in order, as a stream (see [`Instance::rows`]). The instance is created when
@@ -409,6 +354,83 @@ pub(crate) struct Ctx {
     poll_interval: Duration,
     poll_max: Duration,
     deadline: Duration,
+    /// The instance-creation body, the answers and the prompt bound: what re-creating needs.
+    body: Value,
+    answers: Vec<PromptAnswer>,
+    max_prompt_rounds: u32,
+    reopen_on_expiry: bool,
+    /// The instance (as a path segment) and page-by slice the stream reads now; moved on by
+    /// a re-creation after eviction, and by a page-by selection.
+    live: std::sync::Mutex<Live>,
+    /// Held while re-creating an evicted instance: one re-creation for all page tasks.
+    reopen_flight: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug, Default)]
+struct Live {
+    segment: Option<String>,
+    slice: Option<Vec<String>>,
+}
+
+/// `ERR004` with this iServerCode: the instance is no longer in the user's history list.
+const EVICTED: i64 = -2_147_468_986;
+
+fn is_evicted(e: &Error) -> bool {
+    e.as_api().is_some_and(|api| {
+        api.kind() == mstr_rest_error::ApiErrorKind::ResourceNotFound
+            && api.iserver_code == Some(EVICTED)
+    })
+}
+
+/// Says what an eviction means and what to do, keeping the server's code and ticket.
+fn explain_eviction(e: Error, instance: &str, offset: u64) -> Error {
+    match e {
+        Error::Api(mut api) => {
+            api.message = format!(
+                "{} — the server dropped report instance {instance} while rows from offset {offset} were being read \
+                 (it left the user's history list); run the extract again, or set .reopen_on_expiry(true) to \
+                 re-create the instance and continue",
+                api.message.trim_end_matches('.')
+            );
+            Error::Api(api)
+        }
+        other => other,
+    }
+}
+
+impl Ctx {
+    fn lock_live(&self) -> std::sync::MutexGuard<'_, Live> {
+        self.live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The instance pages are read from now (`fallback` before any is recorded).
+    fn segment_or(&self, fallback: &str) -> String {
+        self.lock_live()
+            .segment
+            .clone()
+            .unwrap_or_else(|| fallback.to_owned())
+    }
+
+    /// Re-creates an evicted instance once for every task that saw `stale` evicted, moves it
+    /// to the current page-by slice, and returns its segment.
+    async fn reopen(self: &Arc<Self>, stale: &str) -> Result<String> {
+        let _flight = self.reopen_flight.lock().await;
+        let current = self.segment_or(stale);
+        if current != stale {
+            return Ok(current);
+        }
+        tracing::warn!(instance = stale, "report instance evicted; re-creating it");
+        let instance = Box::pin(Instance::create(Arc::clone(self))).await?;
+        let fresh = instance.instance_segment.clone();
+        let slice = self.lock_live().slice.clone();
+        if let Some(ids) = slice {
+            self.select_page_by(&fresh, &ids).await?;
+        }
+        self.lock_live().segment = Some(fresh.clone());
+        Ok(fresh)
+    }
 }
 
 impl TryFrom<ReportQuery> for Ctx {
@@ -432,6 +454,12 @@ impl TryFrom<ReportQuery> for Ctx {
             poll_interval: q.poll_interval,
             poll_max: q.poll_max,
             deadline: q.deadline,
+            body: Value::Object(q.body),
+            answers: q.answers,
+            max_prompt_rounds: q.max_prompt_rounds,
+            reopen_on_expiry: q.reopen_on_expiry,
+            live: std::sync::Mutex::new(Live::default()),
+            reopen_flight: tokio::sync::Mutex::new(()),
         })
     }
 }
@@ -510,7 +538,9 @@ impl Ctx {
                     .zip(&listed.page_by)
                     .map(|(&i, unit)| {
                         unit.elements.get(i).map(|e| e.id.clone()).ok_or_else(|| {
-                            bad(format!("a combination points at element {i}, which is not listed"))
+                            bad(format!(
+                                "a combination points at element {i}, which is not listed"
+                            ))
                         })
                     })
                     .collect::<Result<Vec<String>>>()?;
@@ -534,6 +564,7 @@ impl Ctx {
     /// `currentPageBy`) and returns the slice's first page.
     async fn select_page_by(&self, instance: &str, ids: &[String]) -> Result<Page> {
         let path = format!("{}/instances/{instance}", self.base);
+        self.lock_live().slice = Some(ids.to_vec());
         let current: Vec<Value> = ids.iter().map(|id| json!({ "id": id })).collect();
         let response = self
             .request(Method::PUT, &path)
@@ -543,7 +574,8 @@ impl Ctx {
             .send()
             .await?;
         let bytes = if response.status().as_u16() == 202 {
-            self.get_page(instance, 0, u64::from(self.page_size)).await?
+            self.get_page(instance, 0, u64::from(self.page_size))
+                .await?
         } else {
             self.read_page(response).await?
         };
@@ -553,7 +585,7 @@ impl Ctx {
     /// Rows `offset..offset + rows`, in as many requests as the server's page cap needs.
     /// Every page is checked against what was asked and against the first page's total.
     async fn fetch_span(
-        &self,
+        self: &Arc<Self>,
         instance_id: &str,
         offset: u64,
         rows: u64,
@@ -565,7 +597,15 @@ impl Ctx {
         let end = offset.saturating_add(rows);
         while at < end {
             let asked = limit.min(end.saturating_sub(at));
-            let bytes = self.get_page(instance_id, at, asked).await?;
+            let instance = self.segment_or(instance_id);
+            let bytes = match self.get_page(&instance, at, asked).await {
+                Err(e) if is_evicted(&e) && self.reopen_on_expiry => {
+                    let fresh = self.reopen(&instance).await?;
+                    self.get_page(&fresh, at, asked).await?
+                }
+                Err(e) if is_evicted(&e) => return Err(explain_eviction(e, &instance, at)),
+                other => other?,
+            };
             let page = Page::checked(bytes, at, asked, Some(total))?;
             // checked(): 0 < len <= asked, so `at` moves on and stays within `end`.
             at = at.saturating_add(page.len());
@@ -773,6 +813,82 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// Creates the instance, polls a 202, and answers prompts from the query's answers.
+    async fn create(ctx: Arc<Ctx>) -> Result<Instance> {
+        let body = &ctx.body;
+        let max_rounds = ctx.max_prompt_rounds;
+        let mut request = ctx
+            .request(Method::POST, &format!("{}/instances", ctx.base))
+            .query(&[
+                ("offset", "0".to_owned()),
+                ("limit", ctx.page_size.to_string()),
+            ])
+            .query(&[("fields", fields(ctx.formatted))])
+            .json(&body);
+        if ctx.respond_async {
+            request = request.header("Prefer", "respond-async");
+        }
+        let response = request.send().await?;
+        let accepted = response.status().as_u16() == 202;
+        let bytes = ctx.read_page(response).await?;
+        let head = Head::parse(&bytes)?;
+        let instance_id = head
+            .instance_id
+            .ok_or_else(|| Error::decode("the instance creation answer has no instanceId"))?;
+        let mut instance = Instance::new(Arc::clone(&ctx), instance_id)?;
+        if accepted {
+            instance.refresh().await?;
+        } else {
+            instance.settle(head.status, bytes)?;
+        }
+        let answers = &ctx.answers;
+        if !answers.is_empty() {
+            let mut backoff = Backoff::new(ctx.poll_interval, ctx.poll_max, ctx.deadline);
+            let mut rounds = 0u32;
+            while instance.prompted {
+                if rounds >= max_rounds {
+                    return Err(Error::config(format!(
+                        "the instance still asks for prompts after {rounds} rounds of answers \
+                         (max_prompt_rounds); check the answers, or raise the limit for deeply nested prompts"
+                    )));
+                }
+                // Back-off between rounds, within the poll deadline: a server that asks
+                // again at once is not answered in a busy loop.
+                if rounds > 0 && !backoff.wait().await {
+                    return Err(Error::Transport(TransportError::timeout(format!(
+                        "the instance still asks for prompts after {rounds} rounds and the poll deadline of {:?}",
+                        ctx.deadline
+                    ))));
+                }
+                rounds = rounds.saturating_add(1);
+                // Prompts already answered (`closed`) are not answered again.
+                let open: Vec<Prompt> = instance
+                    .prompts()
+                    .await?
+                    .into_iter()
+                    .filter(|p| !p.closed)
+                    .collect();
+                let chosen: Vec<PromptAnswer> = open
+                    .iter()
+                    .filter_map(|p| {
+                        answers
+                            .iter()
+                            .find(|a| a.matches(p))
+                            .map(|a| a.clone().for_prompt(p))
+                    })
+                    .collect();
+                if chosen.is_empty() {
+                    let names: Vec<&str> = open.iter().map(|p| p.name.as_str()).collect();
+                    return Err(Error::config(format!(
+                        "no answer given for the open prompts {names:?}"
+                    )));
+                }
+                instance.answer(&chosen).await?;
+            }
+        }
+        Ok(instance)
+    }
+
     /// An instance the server named `instance_id`: an id it chose, checked like any other.
     fn new(ctx: Arc<Ctx>, instance_id: String) -> Result<Self> {
         let instance_segment = segment("instance id", &instance_id).map_err(|_| {
@@ -828,6 +944,15 @@ impl Instance {
             .get_page(&self.instance_segment, 0, u64::from(self.ctx.page_size))
             .await?;
         let head = Head::parse(&bytes)?;
+        // After prompt answers the server may carry on under another instance id: follow it.
+        if let Some(id) = head.instance_id.as_deref()
+            && id != self.instance_id
+        {
+            tracing::debug!(from = %self.instance_id, to = id, "the instance moved to a new id");
+            let moved = Instance::new(Arc::clone(&self.ctx), id.to_owned())?;
+            self.instance_id = moved.instance_id;
+            self.instance_segment = moved.instance_segment;
+        }
         self.settle(head.status, bytes)
     }
 
@@ -968,7 +1093,12 @@ impl Instance {
 
 /// The ordered, bounded fetch of one slice: each span is one task; `buffered` keeps at most
 /// `concurrency` of them alive and yields them in order.
-fn slice_spans<T, F>(ctx: Arc<Ctx>, instance_id: Arc<str>, first: Page, finish: F) -> BoxStream<'static, Result<T>>
+fn slice_spans<T, F>(
+    ctx: Arc<Ctx>,
+    instance_id: Arc<str>,
+    first: Page,
+    finish: F,
+) -> BoxStream<'static, Result<T>>
 where
     T: Send + 'static,
     F: Fn(Vec<Page>) -> Result<T> + Clone + Send + Sync + 'static,

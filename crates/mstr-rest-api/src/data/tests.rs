@@ -56,7 +56,7 @@ fn decode_rejects_an_index_past_the_elements() {
 }
 
 #[test]
-fn decode_rejects_metrics_on_rows() {
+fn decode_rejects_a_metrics_position_that_contradicts_the_grid() {
     let bad = BODY.replace(r#""axis":"columns""#, r#""axis":"rows""#);
     assert!(decode(bad.as_bytes(), opts(Formatted::Skip)).is_err());
 }
@@ -172,4 +172,170 @@ async fn arrow_batches_are_typed_per_page() {
     // Row 200: (200 * 3 % 10000) / 4.
     assert_eq!(revenue.value(0), 150.0);
     assert_eq!(revenue.null_count(), 0);
+}
+
+/// A grid with `rows` units and `columns` units (each `(name, type, elements)`), one page.
+fn grid(
+    rows: serde_json::Value,
+    columns: serde_json::Value,
+    metrics_axis: &str,
+    header_rows: serde_json::Value,
+    header_columns: serde_json::Value,
+    raw: serde_json::Value,
+) -> String {
+    let n = header_rows.as_array().unwrap().len();
+    serde_json::json!({
+        "definition": {"grid": {"metricsPosition": {"axis": metrics_axis, "index": 0},
+                                "rows": rows, "columns": columns}},
+        "data": {"paging": {"offset": 0, "current": n, "total": n},
+                 "headers": {"rows": header_rows, "columns": header_columns},
+                 "metricValues": {"raw": raw}}
+    })
+    .to_string()
+}
+
+fn attribute(name: &str, values: &[&str]) -> serde_json::Value {
+    let elements: Vec<_> = values
+        .iter()
+        .map(|v| serde_json::json!({"formValues": [v], "id": format!("{name}:{v}")}))
+        .collect();
+    serde_json::json!({"name": name, "id": name, "type": "attribute",
+                       "forms": [{"id": "F", "name": "DESC", "dataType": "varChar"}], "elements": elements})
+}
+
+fn metrics() -> serde_json::Value {
+    serde_json::json!({"name": "Metrics", "id": "0", "type": "templateMetrics",
+        "elements": [{"name": "Revenue", "id": "M1", "dataType": "double"},
+                     {"name": "Units", "id": "M2", "dataType": "integer"}]})
+}
+
+fn flat(body: &str) -> Vec<(Vec<String>, Vec<Option<f64>>)> {
+    decode(body.as_bytes(), opts(Formatted::Skip))
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| {
+            let a = r
+                .attributes
+                .iter()
+                .map(|v| v.as_deref().unwrap_or("").to_owned())
+                .collect();
+            (a, r.metrics)
+        })
+        .collect()
+}
+
+fn unpivoted() -> Vec<(Vec<String>, Vec<Option<f64>>)> {
+    let row = |region: &str, year: &str, revenue: f64, units: f64| {
+        (
+            vec![region.to_owned(), year.to_owned()],
+            vec![Some(revenue), Some(units)],
+        )
+    };
+    vec![
+        row("North", "2023", 1.0, 2.0),
+        row("North", "2024", 3.0, 4.0),
+        row("South", "2023", 5.0, 6.0),
+        row("South", "2024", 7.0, 8.0),
+    ]
+}
+
+#[test]
+fn a_cross_tab_unpivots_its_column_attributes_into_columns() {
+    let body = grid(
+        serde_json::json!([attribute("Region", &["North", "South"])]),
+        serde_json::json!([attribute("Year", &["2023", "2024"]), metrics()]),
+        "columns",
+        serde_json::json!([[0], [1]]),
+        serde_json::json!([[0, 0, 1, 1], [0, 1, 0, 1]]),
+        serde_json::json!([[1, 2, 3, 4], [5, 6, 7, 8]]),
+    );
+    assert_eq!(flat(&body), unpivoted());
+    let page = decode(body.as_bytes(), opts(Formatted::Skip)).unwrap();
+    assert_eq!(
+        page.columns.headers(),
+        ["Region", "Year", "Revenue", "Units"]
+    );
+    assert_eq!(page.columns.attributes[1].axis, super::Axis::Columns);
+
+    // Metrics first on the columns axis: the same flat rows, each value in its own column.
+    let body = grid(
+        serde_json::json!([attribute("Region", &["North", "South"])]),
+        serde_json::json!([metrics(), attribute("Year", &["2023", "2024"])]),
+        "columns",
+        serde_json::json!([[0], [1]]),
+        serde_json::json!([[0, 1, 0, 1], [0, 0, 1, 1]]),
+        serde_json::json!([[1, 2, 3, 4], [5, 6, 7, 8]]),
+    );
+    assert_eq!(flat(&body), unpivoted());
+}
+
+#[test]
+fn metrics_on_rows_fold_into_one_row_per_element() {
+    let body = grid(
+        serde_json::json!([attribute("Region", &["North", "South"]), metrics()]),
+        serde_json::json!([attribute("Year", &["2023", "2024"])]),
+        "rows",
+        serde_json::json!([[0, 0], [0, 1], [1, 0], [1, 1]]),
+        serde_json::json!([[0, 1]]),
+        serde_json::json!([[1, 3], [2, 4], [5, 7], [6, 8]]),
+    );
+    assert_eq!(flat(&body), unpivoted());
+
+    // Over more than one page they cannot be put together: say so, and what to do.
+    let split = body.replace(r#""total":4"#, r#""total":8"#);
+    let err = decode(split.as_bytes(), opts(Formatted::Skip)).unwrap_err();
+    assert!(err.to_string().contains("page_size"), "{err}");
+}
+
+#[test]
+fn a_cross_tab_without_column_headers_is_an_error_saying_so() {
+    let body = grid(
+        serde_json::json!([attribute("Region", &["North", "South"])]),
+        serde_json::json!([attribute("Year", &["2023", "2024"]), metrics()]),
+        "columns",
+        serde_json::json!([[0], [1]]),
+        serde_json::json!([]),
+        serde_json::json!([[1, 2, 3, 4], [5, 6, 7, 8]]),
+    );
+    let err = decode(body.as_bytes(), opts(Formatted::Skip)).unwrap_err();
+    assert!(err.to_string().contains("headers.columns"), "{err}");
+}
+
+#[test]
+fn a_value_that_is_not_its_declared_type_names_the_column_and_the_row() {
+    let mut region = attribute("Day", &["2024-01-31", "31 Jan"]);
+    region["forms"][0]["dataType"] = serde_json::json!("date");
+    let body = grid(
+        serde_json::json!([region]),
+        serde_json::json!([metrics()]),
+        "columns",
+        serde_json::json!([[0], [1]]),
+        serde_json::json!([]),
+        serde_json::json!([[1, 2], [3, 4]]),
+    );
+    let err = decode(body.as_bytes(), opts(Formatted::Skip)).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("\"Day\"") && text.contains("row 1") && text.contains("not a date"),
+        "{text}"
+    );
+
+    let body = body
+        .replace(r#"[[1,2],[3,4]]"#, r#"[[1,2],[3,4.5]]"#)
+        .replace("31 Jan", "2024-02-01");
+    let err = decode(body.as_bytes(), opts(Formatted::Skip)).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("\"Units\"") && text.contains("row 1") && text.contains("not an integer"),
+        "{text}"
+    );
+
+    // And a good one reads typed, written ISO in CSV.
+    let body = body.replace("4.5", "4");
+    let page = decode(body.as_bytes(), opts(Formatted::Skip)).unwrap();
+    assert_eq!(
+        page.rows[1].cell(0).map(|c| c.to_text()),
+        Some("2024-02-01".to_owned())
+    );
 }

@@ -34,8 +34,10 @@ impl ValueType {
             return ValueType::Text;
         };
         match name.to_ascii_lowercase().as_str() {
-            "integer" | "int" | "short" | "long" | "int64" | "unsignedinteger" | "unsignedshort"
-            | "unsignedlong" | "unsignedint64" | "byte" | "unsignedbyte" => ValueType::Integer,
+            "integer" | "int" | "short" | "long" | "int64" | "unsignedinteger"
+            | "unsignedshort" | "unsignedlong" | "unsignedint64" | "byte" | "unsignedbyte" => {
+                ValueType::Integer
+            }
             "double" | "float" | "real" | "numeric" | "decimal" | "bigdecimal" | "number" => {
                 ValueType::Float
             }
@@ -97,8 +99,11 @@ pub(crate) fn parse<'a>(kind: ValueType, text: &'a str) -> Option<Cell<'a>> {
 
 /// `f` as an `i64` when it is a whole number within range.
 pub(crate) fn whole(f: f64) -> Option<i64> {
-    #[allow(clippy::cast_possible_truncation, reason = "checked: whole and within ±2^63")]
-    (f.fract() == 0.0 && f.abs() < 9.2e18).then(|| f as i64)
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "checked: whole and within ±2^63"
+    )]
+    (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(f as i64)
 }
 
 fn num<T: std::str::FromStr>(s: &str) -> Option<T> {
@@ -207,7 +212,11 @@ pub(crate) fn iso_date(days: i32) -> String {
 pub(crate) fn iso_time(ms: i32) -> String {
     let (s, ms) = (ms / 1000, ms % 1000);
     let base = format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
-    if ms == 0 { base } else { format!("{base}.{ms:03}") }
+    if ms == 0 {
+        base
+    } else {
+        format!("{base}.{ms:03}")
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fff]` of milliseconds since the epoch.
@@ -241,21 +250,39 @@ mod tests {
     #[test]
     fn dates_times_and_timestamps_in_the_forms_servers_send() {
         assert_eq!(parse(ValueType::Date, "1970-01-01"), Some(Cell::Date(0)));
-        assert_eq!(parse(ValueType::Date, "2016-02-29"), parse(ValueType::Date, "2/29/2016"));
-        assert_eq!(parse(ValueType::Date, "2015-02-29"), None, "not a leap year");
+        assert_eq!(
+            parse(ValueType::Date, "2016-02-29"),
+            parse(ValueType::Date, "2/29/2016")
+        );
+        assert_eq!(
+            parse(ValueType::Date, "2015-02-29"),
+            None,
+            "not a leap year"
+        );
         assert_eq!(parse(ValueType::Date, "Q1 2016"), None);
-        let Some(Cell::Date(d)) = parse(ValueType::Date, "2024-12-31") else { panic!() };
+        let Some(Cell::Date(d)) = parse(ValueType::Date, "2024-12-31") else {
+            panic!()
+        };
         assert_eq!(iso_date(d), "2024-12-31");
         assert_eq!(iso_date(-1), "1969-12-31");
-        assert_eq!(parse(ValueType::Time, "13:05:09.25"), Some(Cell::Time(47_109_250)));
-        assert_eq!(parse(ValueType::Time, "1:05:09 PM"), Some(Cell::Time(47_109_000)));
+        assert_eq!(
+            parse(ValueType::Time, "13:05:09.25"),
+            Some(Cell::Time(47_109_250))
+        );
+        assert_eq!(
+            parse(ValueType::Time, "1:05:09 PM"),
+            Some(Cell::Time(47_109_000))
+        );
         assert_eq!(parse(ValueType::Time, "12:00 AM"), Some(Cell::Time(0)));
         assert_eq!(iso_time(47_109_250), "13:05:09.250");
         let Some(Cell::Timestamp(ts)) = parse(ValueType::Timestamp, "3/1/2020 1:02:03 PM") else {
             panic!()
         };
         assert_eq!(iso_timestamp(ts), "2020-03-01T13:02:03");
-        assert_eq!(parse(ValueType::Timestamp, "2020-03-01T13:02:03"), Some(Cell::Timestamp(ts)));
+        assert_eq!(
+            parse(ValueType::Timestamp, "2020-03-01T13:02:03"),
+            Some(Cell::Timestamp(ts))
+        );
         assert_eq!(parse(ValueType::Timestamp, "2020-03-01T13:02:03Z"), None);
     }
 
@@ -266,7 +293,10 @@ mod tests {
         assert_eq!(parse(ValueType::Integer, "1.5"), None);
         assert_eq!(parse(ValueType::Float, "x"), None);
         assert_eq!(ValueType::from_server(Some("nVarChar")), ValueType::Text);
-        assert_eq!(ValueType::from_server(Some("timeStamp")), ValueType::Timestamp);
+        assert_eq!(
+            ValueType::from_server(Some("timeStamp")),
+            ValueType::Timestamp
+        );
         assert_eq!(ValueType::from_server(Some("UTF8Char")), ValueType::Text);
         assert_eq!(ValueType::from_server(Some("short")), ValueType::Integer);
         assert_eq!(ValueType::from_server(None), ValueType::Text);
