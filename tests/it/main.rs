@@ -6,6 +6,7 @@
 mod authenticated;
 mod blocking;
 mod data;
+mod emulated_shapes;
 mod errors;
 mod flows;
 mod hardening;

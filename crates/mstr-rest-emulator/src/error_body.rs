@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -107,14 +106,15 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let body = body(self.status, &self.code, &self.message, self.iserver_code);
+        // Real servers spell the type with its charset.
         (
             self.status,
-            Json(body(
-                self.status,
-                &self.code,
-                &self.message,
-                self.iserver_code,
-            )),
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/json;charset=UTF-8",
+            )],
+            body.to_string(),
         )
             .into_response()
     }

@@ -163,6 +163,24 @@ impl Objects {
         })
     }
 
+    /// A `GET users` list item as real servers send it: `name` and `abbreviation` (the
+    /// login), no `username`/`fullName`/`memberships` (mstrio-py's recorded `all_users.json`).
+    pub(crate) fn user_list_item(user: &UserRec) -> Value {
+        json!({
+            "id": user.id,
+            "name": user.full_name,
+            "abbreviation": user.username,
+            "description": user.description,
+            "type": 34,
+            "subtype": 8704,
+            "dateCreated": STAMP,
+            "dateModified": STAMP,
+            "acg": 255,
+            "iconPath": "",
+            "initials": user.full_name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect::<String>().to_uppercase(),
+        })
+    }
+
     pub(crate) fn group_info(&self, group: &GroupRec) -> Value {
         let members: Vec<Value> = group
             .members

@@ -40,6 +40,12 @@ pub struct ReportSpec {
     pub(crate) page_cap: Option<u64>,
     pub(crate) running_polls: u32,
     pub(crate) prompts: Vec<PromptSpec>,
+    /// Page-by attributes `(name, cardinality ≥ 1)`: every combination is a slice of `rows` rows.
+    pub(crate) page_by: Vec<(String, u64)>,
+    /// A grand-total row (elements flagged `"subtotal": true`, metrics summed) ends each slice.
+    pub(crate) grand_total: bool,
+    /// After the prompts are answered, the instance carries on under a new instance id.
+    pub(crate) moves_after_prompts: bool,
 }
 
 impl ReportSpec {
@@ -57,7 +63,103 @@ impl ReportSpec {
             page_cap: None,
             running_polls: 0,
             prompts: Vec::new(),
+            page_by: Vec::new(),
+            grand_total: false,
+            moves_after_prompts: false,
         }
+    }
+
+    /// Page-by attributes `(name, cardinality)` (each at least 1 element): the report is one
+    /// slice of [`rows`](Self::rows) rows per combination, slice `s` (mixed radix, the last
+    /// attribute fastest) having the metric values of rows `r + s × rows`. Instances start on
+    /// slice 0; `currentPageBy` in the creation body or a `PUT` of the instance moves them;
+    /// `GET …/pageBy/elements` lists every combination.
+    pub fn page_by(mut self, attributes: &[(&str, u64)]) -> Self {
+        self.page_by = attributes
+            .iter()
+            .map(|(name, c)| ((*name).to_owned(), (*c).max(1)))
+            .collect();
+        self
+    }
+
+    /// Ends each slice with a grand-total row: every attribute's element is `Total` (flagged
+    /// `"subtotal": true`, id `j1;{attribute}`), each metric the sum of the slice's rows; the
+    /// grid says `subtotals: {defined: true}` and `paging.total` counts the row.
+    pub fn grand_total(mut self, on: bool) -> Self {
+        self.grand_total = on;
+        self
+    }
+
+    /// Once its prompts are answered, the instance is reported under a new `instanceId` (the
+    /// old id keeps answering, as an alias), as some servers do.
+    pub fn moves_after_prompts(mut self, on: bool) -> Self {
+        self.moves_after_prompts = on;
+        self
+    }
+
+    /// The element id (`h{n};{attribute id}`) of element `n` (1-based) of the page-by
+    /// attribute `attribute`, as `currentPageBy` takes it; `None` when there is no such one.
+    pub fn page_by_element(&self, attribute: &str, n: u64) -> Option<String> {
+        let k = self
+            .page_by
+            .iter()
+            .position(|(name, _)| name == attribute)?;
+        (1..=self.page_by[k].1)
+            .contains(&n)
+            .then(|| format!("h{n};{}", self.page_by_id(k)))
+    }
+
+    /// Rows per slice, the grand total included.
+    fn slice_rows(&self) -> u64 {
+        self.rows.saturating_add(u64::from(self.grand_total))
+    }
+
+    fn page_by_id(&self, k: usize) -> String {
+        ids::stable_guid(&format!("{}/pageBy/{}", self.id, self.page_by[k].0))
+    }
+
+    /// The number of page-by combinations (1 without page-by).
+    fn slices(&self) -> u64 {
+        self.page_by
+            .iter()
+            .fold(1u64, |n, (_, c)| n.saturating_mul(*c))
+    }
+
+    /// The element indexes of slice `s`.
+    fn slice_elements(&self, mut s: u64) -> Vec<u64> {
+        let mut out = vec![0; self.page_by.len()];
+        for (k, (_, c)) in self.page_by.iter().enumerate().rev() {
+            out[k] = s % c;
+            s /= c;
+        }
+        out
+    }
+
+    /// The slice a `currentPageBy` list of `{id}` names, if every id is one of ours.
+    fn slice_of(&self, current: &Value) -> Option<u64> {
+        let list = current.as_array()?;
+        if list.len() != self.page_by.len() {
+            return None;
+        }
+        let mut s = 0u64;
+        for (k, item) in list.iter().enumerate() {
+            let id = item.get("id")?.as_str()?;
+            let (head, attribute) = id.split_once(';')?;
+            if !attribute.eq_ignore_ascii_case(&self.page_by_id(k)) {
+                return None;
+            }
+            let e: u64 = head
+                .strip_prefix('h')?
+                .parse::<u64>()
+                .ok()?
+                .checked_sub(1)?;
+            let c = self.page_by[k].1;
+            if e >= c {
+                return None;
+            }
+            s = s.checked_mul(c)?.checked_add(e)?;
+        }
+        Some(s)
     }
 
     /// Like [`new`](Self::new), served as a cube (`v2/cubes/{id}/instances`; the
@@ -267,6 +369,8 @@ struct Instance {
     metrics: Vec<usize>,
     polls_left: u32,
     open_prompts: Vec<PromptSpec>,
+    /// The page-by slice shown.
+    slice: u64,
 }
 
 /// The outcome of a create or fetch: what the route answers.
@@ -329,6 +433,8 @@ pub(crate) struct PageRequest {
 #[derive(Debug, Default)]
 struct State {
     instances: HashMap<String, Instance>,
+    /// Old instance ids of instances that moved after their prompts, to their new ids.
+    moved: HashMap<String, String>,
     /// Instance ids per IServer session, least recently used first.
     by_session: HashMap<String, VecDeque<String>>,
 }
@@ -470,6 +576,16 @@ impl Reports {
         } = new;
         let spec = self.spec(id, kind)?;
         let (attributes, metrics) = requested(&spec, body);
+        let slice = match body.get("currentPageBy") {
+            Some(current) if !spec.page_by.is_empty() => {
+                spec.slice_of(current).ok_or_else(|| {
+                    ApiError::invalid_input(
+                        "currentPageBy does not name one element of each page-by attribute",
+                    )
+                })?
+            }
+            _ => 0,
+        };
         let instance_id = ids::session_cookie();
         let instance = Instance {
             polls_left: if respond_async { spec.running_polls } else { 0 },
@@ -477,6 +593,7 @@ impl Reports {
             spec,
             attributes,
             metrics,
+            slice,
         };
         let answer = if respond_async && instance.spec.running_polls > 0 {
             Answer::Running {
@@ -509,6 +626,12 @@ impl Reports {
         f: impl FnOnce(&mut Instance) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let mut state = self.lock();
+        let instance_id = state
+            .moved
+            .get(&instance_id.to_ascii_uppercase())
+            .cloned()
+            .unwrap_or_else(|| instance_id.to_owned());
+        let instance_id = instance_id.as_str();
         let lru = state
             .by_session
             .get_mut(session)
@@ -535,8 +658,42 @@ impl Reports {
         instance_id: &str,
         page: PageRequest,
     ) -> Result<Answer, ApiError> {
+        self.fetch_slice(session, id, instance_id, None, page)
+    }
+
+    /// `PUT v2/{reports|cubes}/{id}/instances/{iid}` with `currentPageBy`: moves the
+    /// instance to that page-by slice and answers its page.
+    pub(crate) fn select_page_by(
+        &self,
+        session: &str,
+        id: &str,
+        instance_id: &str,
+        body: &Value,
+        page: PageRequest,
+    ) -> Result<Answer, ApiError> {
+        let current = body
+            .get("currentPageBy")
+            .ok_or_else(|| ApiError::invalid_input("The body must hold \"currentPageBy\""))?;
+        self.fetch_slice(session, id, instance_id, Some(current), page)
+    }
+
+    fn fetch_slice(
+        &self,
+        session: &str,
+        id: &str,
+        instance_id: &str,
+        current: Option<&Value>,
+        page: PageRequest,
+    ) -> Result<Answer, ApiError> {
         // The page is written outside the lock: copy what it needs first.
         let snapshot = self.with_instance(session, id, instance_id, |i| {
+            if let Some(current) = current {
+                i.slice = i.spec.slice_of(current).ok_or_else(|| {
+                    ApiError::invalid_input(
+                        "currentPageBy does not name one element of each page-by attribute",
+                    )
+                })?;
+            }
             if i.polls_left > 0 {
                 i.polls_left -= 1;
                 return Ok(None);
@@ -547,15 +704,26 @@ impl Reports {
                 metrics: i.metrics.clone(),
                 polls_left: 0,
                 open_prompts: i.open_prompts.clone(),
+                slice: i.slice,
             }))
         })?;
+        let live = self.live_id(instance_id);
         Ok(match snapshot {
             None => Answer::Running {
                 report: id.to_ascii_uppercase(),
-                instance: instance_id.to_owned(),
+                instance: live,
             },
-            Some(instance) => answer(&instance, instance_id, page),
+            Some(instance) => answer(&instance, &live, page),
         })
+    }
+
+    /// The id an instance goes by now (its new id when it moved after its prompts).
+    fn live_id(&self, instance_id: &str) -> String {
+        self.lock()
+            .moved
+            .get(&instance_id.to_ascii_uppercase())
+            .cloned()
+            .unwrap_or_else(|| instance_id.to_owned())
     }
 
     /// `GET …/instances/{iid}/status`: `(status, still running)`; counts as a poll.
@@ -572,12 +740,37 @@ impl Reports {
         })
     }
 
-    /// `GET v2/reports/{id}/instances/{iid}/pageBy/elements`: generated reports have no
-    /// page-by, so both lists are empty.
-    pub(crate) fn page_by(&self, session: &str, id: &str, iid: &str) -> Result<Value, ApiError> {
-        self.with_instance(session, id, iid, |_| {
-            Ok(json!({"pageBy": [], "validPageByElements": {"items": []}}))
-        })
+    /// `GET v2/reports/{id}/instances/{iid}/pageBy/elements`: every page-by attribute with
+    /// all its elements, and the combinations `offset..offset + limit` as element indexes.
+    pub(crate) fn page_by(
+        &self,
+        session: &str,
+        id: &str,
+        iid: &str,
+        offset: u64,
+        limit: i64,
+    ) -> Result<Value, ApiError> {
+        let spec = self.with_instance(session, id, iid, |i| Ok(i.spec.clone()))?;
+        let units: Vec<Value> = (0..spec.page_by.len())
+            .map(|k| page_by_unit(&spec, k))
+            .collect();
+        let total = if spec.page_by.is_empty() {
+            0
+        } else {
+            spec.slices()
+        };
+        let want = u64::try_from(limit).unwrap_or(total);
+        let end = offset.saturating_add(want).min(total);
+        let items: Vec<Value> = (offset.min(end)..end)
+            .map(|s| json!(spec.slice_elements(s)))
+            .collect();
+        Ok(json!({
+            "pageBy": units,
+            "validPageByElements": {
+                "paging": {"total": total, "current": items.len(), "offset": offset, "limit": limit},
+                "items": items,
+            },
+        }))
     }
 
     /// `GET reports/{id}/prompts`: the prompts of the definition.
@@ -631,8 +824,38 @@ impl Reports {
                 nested.splice(0..0, prompt.opens);
             }
             instance.open_prompts.extend(nested);
-            Ok(())
+            Ok(instance.open_prompts.is_empty() && instance.spec.moves_after_prompts)
         })
+        .map(|moves| {
+            if moves {
+                self.move_instance(iid);
+            }
+        })
+    }
+
+    /// Re-files an instance under a new id, the old one kept as an alias.
+    fn move_instance(&self, old: &str) {
+        let mut state = self.lock();
+        let old = old.to_ascii_uppercase();
+        let Some((key, instance)) = state
+            .instances
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&old))
+            .map(|(k, _)| k.clone())
+            .and_then(|k| state.instances.remove(&k).map(|i| (k, i)))
+        else {
+            return;
+        };
+        let fresh = ids::session_cookie();
+        state.instances.insert(fresh.clone(), instance);
+        for lru in state.by_session.values_mut() {
+            for id in lru.iter_mut() {
+                if *id == key {
+                    id.clone_from(&fresh);
+                }
+            }
+        }
+        state.moved.insert(old, fresh);
     }
 }
 
@@ -652,7 +875,12 @@ fn instance_not_found(id: &str) -> ApiError {
         "ERR004",
         format!("Report instance '{id}' not found; it may have been evicted from the working set"),
     )
+    // What real servers attach when the history list dropped the instance.
+    .with_iserver_code(Some(EVICTED_ISERVER_CODE))
 }
+
+/// "Message not found in user history list".
+const EVICTED_ISERVER_CODE: i64 = -2_147_468_986;
 
 /// The status a running instance reports (EnumDSSXMLStatus; any value but 1 and 2 is running).
 pub(crate) const RUNNING: i64 = 6;
@@ -762,6 +990,23 @@ pub(crate) fn page_rows(total: u64, page: PageRequest, cap: Option<u64>) -> u64 
     cap.map_or(current, |cap| current.min(cap))
 }
 
+/// Page-by attribute `k` with all its elements (`h{e+1};{id}`, forms `ID` and `DESC`).
+fn page_by_unit(spec: &ReportSpec, k: usize) -> Value {
+    let (name, cardinality) = &spec.page_by[k];
+    let id = spec.page_by_id(k);
+    let elements: Vec<Value> = (1..=*cardinality)
+        .map(|n| json!({"formValues": [n.to_string(), format!("{name} {n}")], "id": format!("h{n};{id}")}))
+        .collect();
+    json!({
+        "name": name, "id": id, "type": "attribute",
+        "forms": [
+            {"id": ids::stable_guid("form/ID"), "name": "ID", "dataType": "integer", "baseFormCategory": "ID", "baseFormType": "number"},
+            {"id": ids::stable_guid("form/DESC"), "name": "DESC", "dataType": "nVarChar", "baseFormCategory": "DESC", "baseFormType": "text"},
+        ],
+        "elements": elements,
+    })
+}
+
 fn json_str(out: &mut String, s: &str) {
     // serde_json escapes exactly as JSON needs; names are short.
     out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()));
@@ -770,16 +1015,31 @@ fn json_str(out: &mut String, s: &str) {
 /// Writes the v2 body (reference §4.4) straight into a string: no intermediate `Value`.
 fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> String {
     let spec = &instance.spec;
-    let total = spec.rows;
+    let total = spec.slice_rows();
     let current = page_rows(total, page, spec.page_cap);
     let first = page.offset;
     let rows = first..first + current;
+    // The grand-total row, when this page shows it.
+    let total_row = (spec.grand_total && rows.contains(&spec.rows)).then_some(spec.rows);
+    let details = first.min(spec.rows)..(first + current).min(spec.rows);
+    // Slice s shows the metric values of rows r + s × rows.
+    let base = instance.slice.saturating_mul(spec.rows);
     let mut out =
         String::with_capacity(256 + current as usize * (24 + 40 * instance.metrics.len()));
     out.push_str("{\"id\":");
     json_str(&mut out, &spec.id);
     out.push_str(",\"name\":");
     json_str(&mut out, &spec.name);
+    if spec.kind == Kind::Report {
+        // A report names the cube or dataset it reads (guess: always one here).
+        let _ = write!(
+            out,
+            ",\"source\":{{\"id\":\"{}\",\"name\":",
+            ids::stable_guid(&format!("{}/source", spec.id))
+        );
+        json_str(&mut out, &format!("{} source", spec.name));
+        out.push('}');
+    }
     let _ = write!(
         out,
         ",\"instanceId\":\"{instance_id}\",\"status\":1,\"definition\":{{\"grid\":{{\"crossTab\":false,\"metricsPosition\":{{\"axis\":\"columns\",\"index\":0}},\"rows\":["
@@ -787,6 +1047,8 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
     // Each attribute lists only the elements this page uses, in order of first use;
     // headers.rows index into those lists.
     let mut local: Vec<Local> = Vec::with_capacity(instance.attributes.len());
+    // Per attribute: where its `Total` element sits in this page's list.
+    let mut totals: Vec<u32> = Vec::with_capacity(instance.attributes.len());
     for (n, &k) in instance.attributes.iter().enumerate() {
         let (name, cardinality) = &spec.attributes[k];
         let attribute_id = spec.attribute_id(k);
@@ -818,7 +1080,7 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
         open_name.pop();
         let mut seen = Local::new(*cardinality, first);
         let mut count = 0u32;
-        for r in rows.clone() {
+        for r in details.clone() {
             let e = element(r, k, *cardinality);
             if !seen.insert(e, count) {
                 continue;
@@ -832,6 +1094,18 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
                 "{{\"formValues\":[\"{n}\",{open_name} {n}\"],\"id\":\"h{n};{attribute_id}\"}}",
                 n = e + 1
             );
+        }
+        if total_row.is_some() {
+            if count > 0 {
+                out.push(',');
+            }
+            let _ = write!(
+                out,
+                "{{\"formValues\":[\"Total\"],\"id\":\"j1;{attribute_id}\",\"subtotal\":true}}"
+            );
+            totals.push(count);
+        } else {
+            totals.push(0);
         }
         out.push_str("]}");
         local.push(seen);
@@ -853,7 +1127,17 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
         }
         out.push_str("]}");
     }
-    out.push_str("],\"pageBy\":[],\"subtotals\":{\"defined\":false,\"visible\":true},\"sorting\":{\"rows\":[],\"columns\":[],\"pageBy\":[]},\"thresholds\":[]}},\"data\":{");
+    out.push_str("],\"pageBy\":");
+    let units: Vec<Value> = (0..spec.page_by.len())
+        .map(|k| page_by_unit(spec, k))
+        .collect();
+    out.push_str(&Value::Array(units).to_string());
+    let _ = write!(
+        out,
+        ",\"subtotals\":{{\"defined\":{},\"visible\":true}},\"sorting\":{{\"rows\":[],\"columns\":[],\"pageBy\":[]}},\"thresholds\":[]}}}},\"data\":{{\"currentPageBy\":{},",
+        spec.grand_total,
+        json!(spec.slice_elements(instance.slice))
+    );
     let _ = write!(
         out,
         "\"paging\":{{\"total\":{total},\"current\":{current},\"offset\":{},\"limit\":{}}},\"headers\":{{\"rows\":[",
@@ -867,6 +1151,10 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
         for (n, &k) in instance.attributes.iter().enumerate() {
             if n > 0 {
                 out.push(',');
+            }
+            if Some(r) == total_row {
+                let _ = write!(out, "{}", totals[n]);
+                continue;
             }
             let e = element(r, k, spec.attributes[k].1);
             let _ = write!(out, "{}", local[n].get(e));
@@ -907,7 +1195,13 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
                         out.push(',');
                     }
                     // metric_value(r, m) is q / 4: write it without float formatting.
-                    let q = metric_quarters(r, m);
+                    let q = if Some(r) == total_row {
+                        (base..base + spec.rows)
+                            .map(|r| metric_quarters(r, m))
+                            .sum()
+                    } else {
+                        metric_quarters(base + r, m)
+                    };
                     let _ = match *section {
                         "raw" => write!(
                             out,

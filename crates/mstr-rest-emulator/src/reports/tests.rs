@@ -38,6 +38,7 @@ fn page(spec: ReportSpec, offset: u64, limit: i64, fields: Option<&str>) -> Valu
         spec: Arc::new(spec),
         polls_left: 0,
         open_prompts: Vec::new(),
+        slice: 0,
     };
     let body = page_body(
         &instance,

@@ -216,12 +216,17 @@ async fn library(State(state): State<AppState>, Authed(_): Authed) -> Json<Vec<V
             .iter()
             .filter_map(|(item, target)| {
                 let obj = objects.object(target)?;
+                // A Library target has no `type` on real servers (mstrio-py's `library.json`).
+                let mut target = objects.info(obj);
+                if let Value::Object(map) = &mut target {
+                    map.remove("type");
+                }
                 Some(json!({
                     "id": item,
                     "name": obj.name,
                     "projectId": obj.project,
                     "active": true,
-                    "target": objects.info(obj),
+                    "target": target,
                 }))
             })
             .collect(),
@@ -255,7 +260,7 @@ async fn users(
                     || u.username.to_lowercase().starts_with(b)
             })
         })
-        .map(|u| objects.user_info(u))
+        .map(crate::catalog::Objects::user_list_item)
         .collect();
     answer(page(found, &pairs).map(|r| Json(r).into_response()))
 }

@@ -20,8 +20,14 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route(api!("v2/reports/{id}/instances"), post(create_report))
         .route(api!("v2/cubes/{id}/instances"), post(create_cube))
-        .route(api!("v2/reports/{id}/instances/{iid}"), get(fetch))
-        .route(api!("v2/cubes/{id}/instances/{iid}"), get(fetch))
+        .route(
+            api!("v2/reports/{id}/instances/{iid}"),
+            get(fetch).put(select_page_by),
+        )
+        .route(
+            api!("v2/cubes/{id}/instances/{iid}"),
+            get(fetch).put(select_page_by),
+        )
         .route(api!("v2/cubes/{id}/instances/{iid}/status"), get(status))
         .route(api!("reports/{id}/instances/{iid}/status"), get(status))
         .route(api!("reports/{id}/prompts"), get(definition_prompts))
@@ -47,11 +53,35 @@ async fn page_by(
     State(state): State<AppState>,
     scope: ProjectScoped,
     Path((id, iid)): Path<(String, String)>,
+    Query(params): Params,
 ) -> Result<Json<Value>, ApiError> {
+    let page = page_request(&params)?;
     state
         .reports
-        .page_by(&scope.session.server_session, &id, &iid)
+        .page_by(
+            &scope.session.server_session,
+            &id,
+            &iid,
+            page.offset,
+            page.limit,
+        )
         .map(Json)
+}
+
+/// `PUT v2/{reports|cubes}/{id}/instances/{iid}`: moves the instance to another page-by slice.
+async fn select_page_by(
+    State(state): State<AppState>,
+    scope: ProjectScoped,
+    Path((id, iid)): Path<(String, String)>,
+    Query(params): Params,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let page = page_request(&params)?;
+    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::invalid_json())?;
+    state
+        .reports
+        .select_page_by(&scope.session.server_session, &id, &iid, &body, page)
+        .map(respond)
 }
 
 async fn report_definition(

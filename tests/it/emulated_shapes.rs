@@ -1,0 +1,210 @@
+//! The real-server shapes the emulator generates — page-by slices, grand totals, evicted
+//! instances, instances that move after their prompts — through the stream, CSV and Arrow,
+//! at page edges.
+
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use mstr_rest::data::{DataApi, PromptAnswer, ReportQuery, Row, Subtotals};
+use mstr_rest::prelude::*;
+use mstr_rest_emulator::{Emulator, PromptSpec, ReportSpec};
+
+const PROJECT: &str = "B19DEDCC11D4E0EFC000EB9495D0F44F";
+const REPORT: &str = "0A0B0C0D0E0F00010203040506070809";
+
+async fn serving(spec: ReportSpec) -> (Emulator, Session) {
+    let emulator = Emulator::builder().report(spec).start().await;
+    let session = Session::builder(emulator.base_url()).build().unwrap();
+    session
+        .login(Credentials::standard("dave", "hellodave"))
+        .await
+        .unwrap();
+    (emulator, session)
+}
+
+fn query(session: &Session) -> ReportQuery {
+    session
+        .report(REPORT)
+        .project(PROJECT)
+        .poll_interval(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+/// The emulator's metric `m` on generated row `r`: `((r(2m+3) + 7m) % 10000) / 4`.
+fn metric(r: u64, m: u64) -> f64 {
+    ((r * (2 * m + 3) + 7 * m) % 10_000) as f64 / 4.0
+}
+
+fn paged() -> ReportSpec {
+    ReportSpec::new(REPORT, "Paged")
+        .rows(25)
+        .page_by(&[("Category", 2), ("Quarter", 3)])
+        .grand_total(true)
+}
+
+#[tokio::test]
+async fn every_page_by_slice_streams_once_with_its_elements_leading() {
+    let (_e, session) = serving(paged()).await;
+    // Page size 10: each slice of 26 rows (25 + the total) ends in a short page.
+    let rows: Vec<Row> = query(&session)
+        .page_size(10)
+        .rows()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 6 * 25, "six slices, totals left out");
+    assert_eq!(
+        rows[0].columns.headers()[..6],
+        [
+            "Category@ID",
+            "Category@DESC",
+            "Quarter@ID",
+            "Quarter@DESC",
+            "Row@ID",
+            "Row@DESC"
+        ]
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let (slice, r) = ((i / 25) as u64, (i % 25) as u64);
+        let (category, quarter) = (slice / 3 + 1, slice % 3 + 1);
+        assert_eq!(
+            row.attribute("Category", "ID"),
+            Some(category.to_string().as_str()),
+            "row {i}"
+        );
+        assert_eq!(
+            row.attribute("Quarter", "ID"),
+            Some(quarter.to_string().as_str()),
+            "row {i}"
+        );
+        assert_eq!(row.index, r);
+        assert_eq!(
+            row.metric("Revenue"),
+            Some(metric(r + slice * 25, 0)),
+            "row {i}"
+        );
+    }
+
+    // With totals: each slice's last row is its total, the sum of its rows.
+    let all: Vec<Row> = query(&session)
+        .page_size(10)
+        .subtotals(Subtotals::Include)
+        .rows()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 6 * 26);
+    for slice in 0..6u64 {
+        let total = &all[(slice * 26 + 25) as usize];
+        assert!(total.is_subtotal());
+        assert_eq!(total.attribute("Row", "DESC"), Some("Total"));
+        let sum: f64 = (0..25).map(|r| metric(r + slice * 25, 0)).sum();
+        assert_eq!(total.metric("Revenue"), Some(sum));
+    }
+
+    let mut csv = Vec::new();
+    assert_eq!(
+        query(&session)
+            .page_size(7)
+            .write_csv(&mut csv)
+            .await
+            .unwrap(),
+        150
+    );
+    let batches: Vec<_> = query(&session)
+        .page_size(26)
+        .record_batches()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 150);
+}
+
+#[tokio::test]
+async fn a_picked_page_by_slice_is_the_only_one_streamed() {
+    let spec = paged();
+    // Category 2, Quarter 3: slice 5.
+    let category = spec.page_by_element("Category", 2).unwrap();
+    let quarter = spec.page_by_element("Quarter", 3).unwrap();
+    let (_e, session) = serving(spec).await;
+    let rows: Vec<Row> = query(&session)
+        .page_size(10)
+        .page_by([category, quarter])
+        .rows()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 25);
+    assert!(
+        rows.iter()
+            .all(|r| r.attribute("Category", "DESC") == Some("Category 2"))
+    );
+    assert_eq!(rows[0].metric("Revenue"), Some(metric(5 * 25, 0)));
+}
+
+#[tokio::test]
+async fn an_instance_evicted_mid_extract_is_re_created_on_request() {
+    let (_e, session) = serving(ReportSpec::new(REPORT, "Evict").rows(20)).await;
+    let evict = || async {
+        for _ in 0..10 {
+            query(&session).page_size(10).open().await.unwrap();
+        }
+    };
+    let oldest = query(&session).page_size(10).open().await.unwrap();
+    evict().await;
+    let err = oldest.rows().try_collect::<Vec<_>>().await.unwrap_err();
+    assert_eq!(err.as_api().unwrap().iserver_code, Some(-2_147_468_986));
+    assert!(err.to_string().contains("reopen_on_expiry"), "{err}");
+
+    let oldest = query(&session)
+        .page_size(10)
+        .reopen_on_expiry(true)
+        .open()
+        .await
+        .unwrap();
+    evict().await;
+    let rows: Vec<Row> = oldest.rows().try_collect().await.unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.index).collect::<Vec<_>>(),
+        (0..20).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn an_instance_that_moves_after_its_prompts_is_followed() {
+    let spec = ReportSpec::new(REPORT, "Moving")
+        .rows(30)
+        .prompt(PromptSpec::value("Year"))
+        .moves_after_prompts(true);
+    let (_e, session) = serving(spec).await;
+    let created = query(&session).page_size(10).open().await.unwrap();
+    let first_id = created.id().to_owned();
+    drop(created);
+    let instance = query(&session)
+        .page_size(10)
+        .answer(PromptAnswer::value("Year", ["2024"]))
+        .open()
+        .await
+        .unwrap();
+    assert_ne!(instance.id(), first_id);
+    let rows: Vec<Row> = instance.rows().try_collect().await.unwrap();
+    assert_eq!(rows.len(), 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_million_row_page_by_report_streams_whole() {
+    let spec = ReportSpec::new(REPORT, "Big paged")
+        .rows(250_000)
+        .grid(&[("Row", 0)], &["Revenue"])
+        .page_by(&[("Quarter", 4)]);
+    let (_e, session) = serving(spec).await;
+    let mut stream = query(&session).page_size(50_000).rows();
+    let (mut n, mut sum) = (0u64, 0f64);
+    while let Some(row) = stream.try_next().await.unwrap() {
+        assert_eq!(row.index, n % 250_000);
+        sum += row.metrics[0].unwrap_or_default();
+        n += 1;
+    }
+    assert_eq!(n, 1_000_000);
+    let expected: f64 = (0..1_000_000u64).map(|r| metric(r, 0)).sum();
+    assert_eq!(sum, expected);
+}
