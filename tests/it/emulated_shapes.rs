@@ -208,3 +208,99 @@ async fn a_million_row_page_by_report_streams_whole() {
     let expected: f64 = (0..1_000_000u64).map(|r| metric(r, 0)).sum();
     assert_eq!(sum, expected);
 }
+
+#[tokio::test]
+async fn a_date_form_reads_as_a_date_in_rows_csv_and_arrow() {
+    use arrow_array::{Array, Date32Array};
+    use mstr_rest::data::{Cell, ValueType};
+    let spec = ReportSpec::new(REPORT, "Dated")
+        .rows(40)
+        .grid(&[("Day", 366)], &["Revenue"])
+        .date_form("Day");
+    let (_e, session) = serving(spec).await;
+    let rows: Vec<Row> = query(&session)
+        .page_size(15)
+        .rows()
+        .try_collect()
+        .await
+        .unwrap();
+    let date = rows[0].columns.attribute_index("Day", "DATE").unwrap();
+    assert_eq!(rows[0].columns.attributes[date].value_type, ValueType::Date);
+    // Element (r + 0) % 366 is day r of 2024; 2024-01-01 is day 19723 since 1970.
+    assert_eq!(rows[31].attribute("Day", "DATE"), Some("2/1/2024"));
+    assert_eq!(rows[31].cell(date), Some(Cell::Date(19_723 + 31)));
+
+    let mut csv = Vec::new();
+    query(&session)
+        .page_size(15)
+        .write_csv(&mut csv)
+        .await
+        .unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    assert!(
+        text.contains("\r\n32,2024-02-01,"),
+        "dates in ISO 8601: {text}"
+    );
+
+    let batches: Vec<_> = query(&session)
+        .page_size(40)
+        .record_batches()
+        .try_collect()
+        .await
+        .unwrap();
+    let days = batches[0]
+        .column(date)
+        .as_any()
+        .downcast_ref::<Date32Array>()
+        .unwrap();
+    assert_eq!((days.len(), days.value(31)), (40, 19_723 + 31));
+}
+
+#[tokio::test]
+async fn a_cross_tab_unpivots_into_flat_rows_at_page_edges() {
+    let spec = ReportSpec::new(REPORT, "Cross")
+        .rows(10)
+        .grid(&[("Row", 0), ("Year", 3)], &["Revenue", "Units"])
+        .cross_tab("Year");
+    let (_e, session) = serving(spec).await;
+    let rows: Vec<Row> = query(&session)
+        .page_size(4)
+        .rows()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 30, "10 grid rows × 3 years");
+    assert_eq!(
+        rows[0].columns.headers(),
+        [
+            "Row@ID",
+            "Row@DESC",
+            "Year@ID",
+            "Year@DESC",
+            "Revenue",
+            "Units"
+        ]
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let (r, e) = ((i / 3) as u64, (i % 3) as u64);
+        assert_eq!(
+            row.attribute("Row", "ID"),
+            Some((r + 1).to_string().as_str())
+        );
+        assert_eq!(
+            row.attribute("Year", "ID"),
+            Some((e + 1).to_string().as_str())
+        );
+        assert_eq!(row.metric("Revenue"), Some(metric(r * 3 + e, 0)), "row {i}");
+        assert_eq!(row.metric("Units"), Some(metric(r * 3 + e, 1)), "row {i}");
+    }
+    let mut csv = Vec::new();
+    assert_eq!(
+        query(&session)
+            .page_size(3)
+            .write_csv(&mut csv)
+            .await
+            .unwrap(),
+        30
+    );
+}

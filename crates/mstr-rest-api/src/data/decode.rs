@@ -418,7 +418,7 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
         .definition
         .ok_or_else(|| Error::decode("a report page has no definition.grid"))?
         .grid;
-    let data = body
+    let mut data = body
         .data
         .ok_or_else(|| Error::decode("a report page has no data"))?;
     let offset = data.paging.offset;
@@ -498,6 +498,10 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
     }
 
     // The value columns of each row: which column attributes and which metric each shows.
+    // A grid without column units may still send `[[]]`.
+    if col_slots.is_empty() && data.headers.columns.iter().all(Vec::is_empty) {
+        data.headers.columns.clear();
+    }
     let value_columns = if data.headers.columns.is_empty() {
         match (col_slots.as_slice(), metric_row_slot) {
             ([], None) => 0,

@@ -46,6 +46,10 @@ pub struct ReportSpec {
     pub(crate) grand_total: bool,
     /// After the prompts are answered, the instance carries on under a new instance id.
     pub(crate) moves_after_prompts: bool,
+    /// Attributes (by name) whose second form is a `date` (`DATE`) instead of `DESC`.
+    pub(crate) dated: Vec<String>,
+    /// The attribute (by name) shown on the columns axis: a cross-tab.
+    pub(crate) cross_tab: Option<String>,
 }
 
 impl ReportSpec {
@@ -66,7 +70,28 @@ impl ReportSpec {
             page_by: Vec::new(),
             grand_total: false,
             moves_after_prompts: false,
+            dated: Vec::new(),
+            cross_tab: None,
         }
+    }
+
+    /// Puts the attribute `name` (of cardinality at least 1) on the columns axis, before the
+    /// metrics: `crossTab: true`, every element listed, one value column per (element `e`,
+    /// metric `m`), `data.headers.columns` naming both. Grid row `r` holds, in column
+    /// `(e, m)`, the metric value of generated row `r × c + e`, so the unpivoted rows are the
+    /// plain report's rows `r × c + e` with the attribute's element `e`.
+    pub fn cross_tab(mut self, name: &str) -> Self {
+        self.cross_tab = Some(name.to_owned());
+        self
+    }
+
+    /// Gives the attribute `name` a `DATE` form of `dataType` `date` instead of `DESC`:
+    /// element `e` is day `e` of 2024 (wrapping after 366), printed `M/D/YYYY` as a US-locale
+    /// server prints dates (guess: the JSON Data API prints form values in the server's
+    /// locale).
+    pub fn date_form(mut self, name: &str) -> Self {
+        self.dated.push(name.to_owned());
+        self
     }
 
     /// Page-by attributes `(name, cardinality)` (each at least 1 element): the report is one
@@ -990,6 +1015,19 @@ pub(crate) fn page_rows(total: u64, page: PageRequest, cap: Option<u64>) -> u64 
     cap.map_or(current, |cap| current.min(cap))
 }
 
+/// Month and day (1-based) of day `d` (0-based) of the leap year 2024.
+fn day_of_2024(d: u64) -> (u64, u64) {
+    const DAYS: [u64; 12] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let mut left = d;
+    for (m, len) in DAYS.iter().enumerate() {
+        if left < *len {
+            return (m as u64 + 1, left + 1);
+        }
+        left -= len;
+    }
+    (12, 31)
+}
+
 /// Page-by attribute `k` with all its elements (`h{e+1};{id}`, forms `ID` and `DESC`).
 fn page_by_unit(spec: &ReportSpec, k: usize) -> Value {
     let (name, cardinality) = &spec.page_by[k];
@@ -1015,6 +1053,21 @@ fn json_str(out: &mut String, s: &str) {
 /// Writes the v2 body (reference §4.4) straight into a string: no intermediate `Value`.
 fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> String {
     let spec = &instance.spec;
+    // The cross-tab attribute (index, cardinality), which leaves the rows axis.
+    let cross = spec.cross_tab.as_ref().and_then(|name| {
+        let k = spec.attributes.iter().position(|(n, _)| n == name)?;
+        instance
+            .attributes
+            .contains(&k)
+            .then(|| (k, spec.attributes[k].1.max(1)))
+    });
+    let row_attributes: Vec<usize> = instance
+        .attributes
+        .iter()
+        .copied()
+        .filter(|k| cross.is_none_or(|(c, _)| c != *k))
+        .collect();
+    let width = cross.map_or(1, |(_, c)| c);
     let total = spec.slice_rows();
     let current = page_rows(total, page, spec.page_cap);
     let first = page.offset;
@@ -1042,14 +1095,16 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
     }
     let _ = write!(
         out,
-        ",\"instanceId\":\"{instance_id}\",\"status\":1,\"definition\":{{\"grid\":{{\"crossTab\":false,\"metricsPosition\":{{\"axis\":\"columns\",\"index\":0}},\"rows\":["
+        ",\"instanceId\":\"{instance_id}\",\"status\":1,\"definition\":{{\"grid\":{{\"crossTab\":{},\"metricsPosition\":{{\"axis\":\"columns\",\"index\":{}}},\"rows\":[",
+        cross.is_some(),
+        usize::from(cross.is_some())
     );
     // Each attribute lists only the elements this page uses, in order of first use;
     // headers.rows index into those lists.
-    let mut local: Vec<Local> = Vec::with_capacity(instance.attributes.len());
+    let mut local: Vec<Local> = Vec::with_capacity(row_attributes.len());
     // Per attribute: where its `Total` element sits in this page's list.
-    let mut totals: Vec<u32> = Vec::with_capacity(instance.attributes.len());
-    for (n, &k) in instance.attributes.iter().enumerate() {
+    let mut totals: Vec<u32> = Vec::with_capacity(row_attributes.len());
+    for (n, &k) in row_attributes.iter().enumerate() {
         let (name, cardinality) = &spec.attributes[k];
         let attribute_id = spec.attribute_id(k);
         if n > 0 {
@@ -1061,12 +1116,22 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
             out,
             ",\"id\":\"{attribute_id}\",\"type\":\"attribute\",\"forms\":["
         );
-        for (f, form) in ["ID", "DESC"].iter().enumerate() {
+        let dated = spec.dated.iter().any(|d| d == name);
+        let forms: [&str; 2] = if dated {
+            ["ID", "DATE"]
+        } else {
+            ["ID", "DESC"]
+        };
+        for (f, form) in forms.iter().enumerate() {
             if f > 0 {
                 out.push(',');
             }
             let form_id = ids::stable_guid(&format!("form/{form}"));
-            let data_type = if f == 0 { "integer" } else { "nVarChar" };
+            let data_type = match (f, dated) {
+                (0, _) => "integer",
+                (_, true) => "date",
+                _ => "nVarChar",
+            };
             let _ = write!(
                 out,
                 "{{\"id\":\"{form_id}\",\"name\":\"{form}\",\"dataType\":\"{data_type}\",\"baseFormCategory\":\"{form}\",\"baseFormType\":\"{}\"}}",
@@ -1089,6 +1154,15 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
                 out.push(',');
             }
             count += 1;
+            if dated {
+                let (month, day) = day_of_2024(e % 366);
+                let _ = write!(
+                    out,
+                    "{{\"formValues\":[\"{n}\",\"{month}/{day}/2024\"],\"id\":\"h{n};{attribute_id}\"}}",
+                    n = e + 1
+                );
+                continue;
+            }
             let _ = write!(
                 out,
                 "{{\"formValues\":[\"{n}\",{open_name} {n}\"],\"id\":\"h{n};{attribute_id}\"}}",
@@ -1111,6 +1185,25 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
         local.push(seen);
     }
     out.push_str("],\"columns\":[");
+    if let Some((k, c)) = cross {
+        let name = &spec.attributes[k].0;
+        let id = spec.attribute_id(k);
+        let elements: Vec<Value> = (1..=c)
+            .map(|n| json!({"formValues": [n.to_string(), format!("{name} {n}")], "id": format!("h{n};{id}")}))
+            .collect();
+        let unit = json!({
+            "name": name, "id": id, "type": "attribute",
+            "forms": [
+                {"id": ids::stable_guid("form/ID"), "name": "ID", "dataType": "integer", "baseFormCategory": "ID", "baseFormType": "number"},
+                {"id": ids::stable_guid("form/DESC"), "name": "DESC", "dataType": "nVarChar", "baseFormCategory": "DESC", "baseFormType": "text"},
+            ],
+            "elements": elements,
+        });
+        out.push_str(&unit.to_string());
+        if !instance.metrics.is_empty() {
+            out.push(',');
+        }
+    }
     if !instance.metrics.is_empty() {
         out.push_str("{\"name\":\"Metrics\",\"id\":\"00000000000000000000000000000000\",\"type\":\"templateMetrics\",\"elements\":[");
         for (n, &m) in instance.metrics.iter().enumerate() {
@@ -1148,7 +1241,7 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
             out.push(',');
         }
         out.push('[');
-        for (n, &k) in instance.attributes.iter().enumerate() {
+        for (n, &k) in row_attributes.iter().enumerate() {
             if n > 0 {
                 out.push(',');
             }
@@ -1161,14 +1254,18 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
         }
         out.push(']');
     }
-    out.push_str("],\"columns\":[[");
-    for n in 0..instance.metrics.len() {
-        if n > 0 {
-            out.push(',');
-        }
-        let _ = write!(out, "{n}");
+    out.push_str("],\"columns\":[");
+    let metric_count = instance.metrics.len() as u64;
+    if cross.is_some() {
+        let elements: Vec<u64> = (0..width)
+            .flat_map(|e| (0..metric_count).map(move |_| e))
+            .collect();
+        out.push_str(&json!(elements).to_string());
+        out.push(',');
     }
-    out.push_str("]]},\"metricValues\":{");
+    let metric_of: Vec<u64> = (0..width).flat_map(|_| 0..metric_count).collect();
+    out.push_str(&json!(metric_of).to_string());
+    out.push_str("]},\"metricValues\":{");
     let mut sections = Vec::new();
     if !page.exclusions.raw {
         sections.push("raw");
@@ -1190,17 +1287,18 @@ fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> Strin
                     out.push(',');
                 }
                 out.push('[');
-                for (n, &m) in instance.metrics.iter().enumerate() {
+                let cells = (0..width).flat_map(|e| instance.metrics.iter().map(move |&m| (e, m)));
+                for (n, (e, m)) in cells.enumerate() {
                     if n > 0 {
                         out.push(',');
                     }
+                    // Column (e, m) of grid row r shows generated row r × width + e.
+                    let source = |r: u64| base + r * width + e;
                     // metric_value(r, m) is q / 4: write it without float formatting.
                     let q = if Some(r) == total_row {
-                        (base..base + spec.rows)
-                            .map(|r| metric_quarters(r, m))
-                            .sum()
+                        (0..spec.rows).map(|r| metric_quarters(source(r), m)).sum()
                     } else {
-                        metric_quarters(base + r, m)
+                        metric_quarters(source(r), m)
                     };
                     let _ = match *section {
                         "raw" => write!(
