@@ -129,6 +129,8 @@
 //! | report | `F3B2C1D0E9F8A7B6C5D4E3F2A1B0C9D8` | | "Unit Sales": 1,000 rows, default grid of [`ReportSpec::new`] |
 //! | cube | `C0BE0000000000000000000000000001` | | "Sales Cube": 1,000 rows, default grid |
 //! | report | `D5A1E0F7C3B24E6F9A8D7C6B5A4F3E2D` | | "Prompted Sales": 100 rows; prompts `Year` (VALUE, required) and `Region` (ELEMENTS, optional) |
+//! | report | `FA055E5B408A9A7ABA47C6A001E8D72C` | | "Unit Sales Paged": page-by `Category` (4) × `Quarter` (3), each slice 20 rows of `Subcategory` (6) and `Day` (a `date` form, `M/D/YYYY`) plus a grand total; metrics `Unit Cost`, `Units Sold` |
+//! | report | `C2055E5B408A9A7ABA47C6A001E8D72C` | | "Sales by Year": a cross-tab, `Region` on rows, `Year` (3) and the metrics `Revenue`, `Units` on columns; 12 grid rows |
 //! | folder | `98FE182C2A10427EACE0CD30B6768258` | | "Public Objects" (root, Tutorial) |
 //! | folder | `D3C7D461F69C4610AA6BAA5EF51F4125` | | "Reports", in Public Objects |
 //! | folder | `8D67909B11D3E4981000E787EC6DE8A4` | | "My Reports" (root; `folders/myPersonalObjects`), empty |

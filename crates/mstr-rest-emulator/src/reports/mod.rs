@@ -489,6 +489,10 @@ pub(crate) const DEFAULT_REPORTS: [(&str, &str, u64, Kind); 2] = [
 
 /// The default prompted report's id.
 pub(crate) const PROMPTED_REPORT: &str = "D5A1E0F7C3B24E6F9A8D7C6B5A4F3E2D";
+/// The default page-by report's id: page-by, grand totals, a date form.
+pub(crate) const PAGED_REPORT: &str = "FA055E5B408A9A7ABA47C6A001E8D72C";
+/// The default cross-tab report's id.
+pub(crate) const CROSS_TAB_REPORT: &str = "C2055E5B408A9A7ABA47C6A001E8D72C";
 
 pub(crate) fn default_specs() -> Vec<ReportSpec> {
     let mut specs: Vec<ReportSpec> = DEFAULT_REPORTS
@@ -503,6 +507,20 @@ pub(crate) fn default_specs() -> Vec<ReportSpec> {
             .rows(100)
             .prompt(PromptSpec::value("Year"))
             .prompt(PromptSpec::elements("Region").required(false)),
+    );
+    specs.push(
+        ReportSpec::new(PAGED_REPORT, "Unit Sales Paged")
+            .rows(20)
+            .grid(&[("Subcategory", 6), ("Day", 366)], &["Unit Cost", "Units Sold"])
+            .date_form("Day")
+            .page_by(&[("Category", 4), ("Quarter", 3)])
+            .grand_total(true),
+    );
+    specs.push(
+        ReportSpec::new(CROSS_TAB_REPORT, "Sales by Year")
+            .rows(12)
+            .grid(&[("Region", 12), ("Year", 3)], &["Revenue", "Units"])
+            .cross_tab("Year"),
     );
     specs
 }

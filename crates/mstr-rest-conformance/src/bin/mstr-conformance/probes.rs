@@ -10,6 +10,10 @@ use crate::emulator::Control;
 
 const TUTORIAL_ID: &str = "B19DEDCC11D4E0EFC000EB9495D0F44F";
 const UNKNOWN_ID: &str = "00000000000000000000000000000000";
+/// The emulator's default reports with real-server shapes (see its crate docs).
+const PAGED_REPORT: &str = "FA055E5B408A9A7ABA47C6A001E8D72C";
+const CROSS_TAB_REPORT: &str = "C2055E5B408A9A7ABA47C6A001E8D72C";
+const PROMPTED_REPORT: &str = "D5A1E0F7C3B24E6F9A8D7C6B5A4F3E2D";
 
 struct Prober {
     http: reqwest::Client,
@@ -71,6 +75,52 @@ impl Prober {
         let token = header("x-mstr-authtoken")?;
         let cookie = header("set-cookie")?.split(';').next()?.to_owned();
         Some(Login { token, cookie })
+    }
+}
+
+/// Report data in the shapes real servers send (page-by with grand totals and a date form, a
+/// cross-tab, a prompted instance, an evicted one) and the real `users`/`library` lists.
+async fn data_probes(p: &mut Prober, login: &Login) {
+    let scoped = |p: &Prober, method: Method, path: &str| {
+        p.with(method, path, login).header("X-MSTR-ProjectID", TUTORIAL_ID)
+    };
+    let create = |p: &Prober, report: &str| {
+        scoped(p, Method::POST, &format!("v2/reports/{report}/instances"))
+            .query(&[("offset", "0"), ("limit", "7")])
+            .json(&json!({}))
+    };
+    let first = p.send("page-by report instance", create(p, PAGED_REPORT), 200).await;
+    let body: Value = match first {
+        Some(r) => r.json().await.unwrap_or_default(),
+        None => Value::Null,
+    };
+    let iid = body["instanceId"].as_str().unwrap_or(UNKNOWN_ID).to_owned();
+    let instance = format!("v2/reports/{PAGED_REPORT}/instances/{iid}");
+    let next = scoped(p, Method::GET, &instance).query(&[("offset", "7"), ("limit", "7")]);
+    p.send("page-by report, second page", next, 200).await;
+    let elements = scoped(p, Method::GET, &format!("{instance}/pageBy/elements"))
+        .query(&[("offset", "0"), ("limit", "5")]);
+    let listed: Value = match p.send("page-by elements", elements, 200).await {
+        Some(r) => r.json().await.unwrap_or_default(),
+        None => Value::Null,
+    };
+    let id = |unit: usize, element: usize| listed["pageBy"][unit]["elements"][element]["id"].clone();
+    let slice = json!({"currentPageBy": [{"id": id(0, 1)}, {"id": id(1, 2)}]});
+    // 21 rows: the slice's 20 rows and its grand total.
+    let select = scoped(p, Method::PUT, &instance)
+        .query(&[("offset", "0"), ("limit", "21")])
+        .json(&slice);
+    p.send("select a page-by slice", select, 200).await;
+    let bad = scoped(p, Method::PUT, &instance).json(&json!({"currentPageBy": [{"id": "h99;X"}]}));
+    p.send("select an unknown page-by slice", bad, 400).await;
+    p.send("cross-tab report instance", create(p, CROSS_TAB_REPORT), 200).await;
+    p.send("prompted report instance", create(p, PROMPTED_REPORT), 200).await;
+    p.send("unknown report", create(p, UNKNOWN_ID), 404).await;
+    let gone = scoped(p, Method::GET, &format!("v2/reports/{PAGED_REPORT}/instances/{UNKNOWN_ID}"));
+    p.send("unknown or evicted instance", gone, 404).await;
+    for path in ["users", "library"] {
+        let request = p.with(Method::GET, path, login);
+        p.send(&format!("GET {path}"), request, 200).await;
     }
 }
 
@@ -167,6 +217,8 @@ pub(crate) async fn run(
         .await;
     let wrong_method = p.with(Method::POST, "projects", &login);
     p.send("POST projects", wrong_method, 405).await;
+
+    data_probes(&mut p, &login).await;
 
     for (method, path) in [
         (Method::POST, "auth/identityToken"),
