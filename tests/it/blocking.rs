@@ -217,3 +217,70 @@ fn debug_of_blocking_types_hides_the_token() {
         );
     }
 }
+
+/// The default page-by report: 12 slices of 20 rows and a grand total (see the emulator docs).
+const PAGED_REPORT: &str = "FA055E5B408A9A7ABA47C6A001E8D72C";
+/// The default cross-tab: 12 grid rows × 3 years.
+const CROSS_TAB_REPORT: &str = "C2055E5B408A9A7ABA47C6A001E8D72C";
+
+#[test]
+fn blocking_report_data_streams_page_by_slices_totals_and_cross_tabs() {
+    use mstr_rest::data::{BlockingDataApi, Subtotals};
+    let (_runtime, emulator) = emulator();
+    let session = logged_in(&emulator);
+
+    let rows: Vec<_> = session
+        .report(PAGED_REPORT)
+        .project(TUTORIAL)
+        .page_size(7)
+        .rows()
+        .unwrap()
+        .collect::<mstr_rest::Result<_>>()
+        .unwrap();
+    assert_eq!(rows.len(), 12 * 20, "every slice, no totals");
+    assert_eq!(rows[0].attribute("Category", "DESC"), Some("Category 1"));
+    assert_eq!(rows[239].attribute("Category", "DESC"), Some("Category 4"));
+
+    let with_totals = session
+        .report(PAGED_REPORT)
+        .project(TUTORIAL)
+        .subtotals(Subtotals::Only)
+        .rows()
+        .unwrap()
+        .count();
+    assert_eq!(with_totals, 12, "one grand total per slice");
+
+    let mut csv = Vec::new();
+    let written = session
+        .report(CROSS_TAB_REPORT)
+        .project(TUTORIAL)
+        .page_size(5)
+        .write_csv(&mut csv)
+        .unwrap();
+    assert_eq!(written, 36);
+    let text = String::from_utf8(csv).unwrap();
+    assert!(
+        text.starts_with("Region@ID,Region@DESC,Year@ID,Year@DESC,Revenue,Units\r\n"),
+        "{text}"
+    );
+
+    let batches: usize = session
+        .report(CROSS_TAB_REPORT)
+        .project(TUTORIAL)
+        .page_size(5)
+        .record_batches()
+        .unwrap()
+        .map(|b| b.unwrap().num_rows())
+        .sum();
+    assert_eq!(batches, 36);
+    // Dropping a half-read iterator stops the stream; the session stays usable.
+    let mut partial = session
+        .report(PAGED_REPORT)
+        .project(TUTORIAL)
+        .page_size(5)
+        .rows()
+        .unwrap();
+    assert!(partial.next().is_some());
+    drop(partial);
+    assert_eq!(session.user_info().unwrap().full_name, "Dave Bowman");
+}

@@ -304,3 +304,47 @@ async fn a_cross_tab_unpivots_into_flat_rows_at_page_edges() {
         30
     );
 }
+
+#[tokio::test]
+async fn the_session_cookies_as_real_servers_set_them_are_kept_and_secure_ones_stay_on_https() {
+    // iSession beside JSESSIONID, both scoped to /MicroStrategyLibrary: both kept, both sent.
+    let (emulator, session) = serving(ReportSpec::new(REPORT, "R")).await;
+    let names: Vec<String> = session
+        .client()
+        .cookies()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["JSESSIONID", "iSession"]);
+    session.session_info().await.unwrap();
+    let sent = emulator.requests();
+    let cookie = sent
+        .last()
+        .unwrap()
+        .header("cookie")
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        cookie.contains("JSESSIONID=") && cookie.contains("iSession="),
+        "{cookie}"
+    );
+
+    // Marked Secure, they are never sent back over plain http (RFC 6265 §5.4).
+    let emulator = Emulator::builder()
+        .secure_cookies(true)
+        .strict_cookies(false)
+        .start()
+        .await;
+    let session = Session::builder(emulator.base_url()).build().unwrap();
+    session
+        .login(Credentials::standard("dave", "hellodave"))
+        .await
+        .unwrap();
+    session.session_info().await.unwrap();
+    let last = emulator.requests().pop().unwrap();
+    assert_eq!(
+        last.header("cookie"),
+        None,
+        "a Secure cookie went over http"
+    );
+}

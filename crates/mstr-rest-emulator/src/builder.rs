@@ -33,6 +33,7 @@ pub struct EmulatorBuilder {
     default_projects: bool,
     idle_timeout: Duration,
     strict_cookies: bool,
+    secure_cookies: bool,
     record_requests: bool,
     admin_routes: bool,
     port: u16,
@@ -66,6 +67,7 @@ impl EmulatorBuilder {
             default_projects: true,
             idle_timeout: Duration::from_secs(30 * 60),
             strict_cookies: true,
+            secure_cookies: false,
             record_requests: true,
             admin_routes: false,
             port: 0,
@@ -143,6 +145,16 @@ impl EmulatorBuilder {
     /// (default `true`, as observed on real tenants behind Tomcat).
     pub fn strict_cookies(mut self, on: bool) -> Self {
         self.strict_cookies = on;
+        self
+    }
+
+    /// Whether the session cookies carry `Secure`, as real servers send them
+    /// (`JSESSIONID=…; Path=/MicroStrategyLibrary; Secure; HttpOnly`, beside `iSession`).
+    /// Default `false`: the emulator speaks plain HTTP, over which clients (browsers, httpx,
+    /// mstr-rest) rightly never send a `Secure` cookie back — turn it on behind a TLS front,
+    /// or with [`strict_cookies(false)`](Self::strict_cookies) to see a client keep them home.
+    pub fn secure_cookies(mut self, on: bool) -> Self {
+        self.secure_cookies = on;
         self
     }
 
@@ -237,6 +249,7 @@ impl EmulatorBuilder {
             Settings {
                 idle_timeout: self.idle_timeout,
                 strict_cookies: self.strict_cookies,
+                secure_cookies: self.secure_cookies,
                 record_requests: self.record_requests,
                 admin_routes: self.admin_routes,
             },
@@ -270,6 +283,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("default_projects", &self.default_projects)
             .field("idle_timeout", &self.idle_timeout)
             .field("strict_cookies", &self.strict_cookies)
+            .field("secure_cookies", &self.secure_cookies)
             .field("record_requests", &self.record_requests)
             .field("admin_routes", &self.admin_routes)
             .field("port", &self.port)

@@ -22,6 +22,7 @@ pub(crate) type AppState = Arc<Shared>;
 pub(crate) struct Settings {
     pub(crate) idle_timeout: Duration,
     pub(crate) strict_cookies: bool,
+    pub(crate) secure_cookies: bool,
     pub(crate) record_requests: bool,
     /// `/__emulator/*` control routes and exchange capture (`routes::admin`).
     pub(crate) admin_routes: bool,

@@ -63,6 +63,8 @@ mod values;
 
 #[cfg(feature = "arrow")]
 mod arrow;
+#[cfg(feature = "blocking")]
+mod blocking;
 
 #[cfg(test)]
 mod tests;
@@ -70,6 +72,9 @@ mod tests;
 #[cfg(feature = "arrow")]
 #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
 pub use arrow::schema as arrow_schema;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub use blocking::{BlockingDataApi, BlockingReportQuery};
 pub use decode::{AttributeColumn, Axis, Columns, MetricColumn, Row, Subtotals};
 pub use prompts::{Prompt, PromptAnswer, PromptType};
 pub use query::{

@@ -511,7 +511,10 @@ pub(crate) fn default_specs() -> Vec<ReportSpec> {
     specs.push(
         ReportSpec::new(PAGED_REPORT, "Unit Sales Paged")
             .rows(20)
-            .grid(&[("Subcategory", 6), ("Day", 366)], &["Unit Cost", "Units Sold"])
+            .grid(
+                &[("Subcategory", 6), ("Day", 366)],
+                &["Unit Cost", "Units Sold"],
+            )
             .date_form("Day")
             .page_by(&[("Category", 4), ("Quarter", 3)])
             .grand_total(true),

@@ -41,7 +41,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         Ok(state.login(user, prefs))
     });
     match opened {
-        Ok(session) => session_opened(&session),
+        Ok(session) => session_opened(&session, state.settings.secure_cookies),
         Err(error) => error.into_response(),
     }
 }
@@ -83,7 +83,7 @@ async fn delegate(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             .ok_or_else(ApiError::invalid_identity_token)
     });
     match opened {
-        Ok(session) => session_opened(&session),
+        Ok(session) => session_opened(&session, state.settings.secure_cookies),
         Err(error) => error.into_response(),
     }
 }
@@ -104,22 +104,32 @@ async fn check_identity_token(State(state): State<AppState>, headers: HeaderMap)
     }
 }
 
-/// 204 with the new token and the cookie of the new HTTP session.
-fn session_opened(session: &NewSession) -> Response {
+/// 204 with the new token and the cookies of the new HTTP session: `JSESSIONID` (Tomcat's)
+/// and, as real servers send beside it, `iSession`.
+fn session_opened(session: &NewSession, secure: bool) -> Response {
+    let secure = if secure { "; Secure" } else { "" };
     let cookie = format!(
-        "JSESSIONID={}; Path=/MicroStrategyLibrary; HttpOnly",
+        "JSESSIONID={}; Path=/MicroStrategyLibrary{secure}; HttpOnly",
         session.cookie
+    );
+    // Guess: iSession's value is opaque; the emulator derives one from the HTTP session.
+    let isession = format!(
+        "iSession={}; Path=/MicroStrategyLibrary{secure}; HttpOnly",
+        session.cookie.to_ascii_lowercase()
     );
     match (
         HeaderValue::from_str(&session.token),
         HeaderValue::from_str(&cookie),
+        HeaderValue::from_str(&isession),
     ) {
-        (Ok(token), Ok(cookie)) => (
+        (Ok(token), Ok(cookie), Ok(isession)) => (
             StatusCode::NO_CONTENT,
-            [
-                ("x-mstr-authtoken", token),
-                (header::SET_COOKIE.as_str(), cookie),
-            ],
+            // Appended: two `Set-Cookie` headers, not one replacing the other.
+            axum::response::AppendHeaders([
+                (header::HeaderName::from_static("x-mstr-authtoken"), token),
+                (header::SET_COOKIE, cookie),
+                (header::SET_COOKIE, isession),
+            ]),
         )
             .into_response(),
         // Generated from fixed alphabets, so never reached; answer like a broken server would.

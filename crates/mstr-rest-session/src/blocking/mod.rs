@@ -40,11 +40,13 @@
 //! ```
 
 mod authenticated;
+mod iter;
 mod request;
 mod session;
 mod worker;
 
 pub use authenticated::{AuthenticatedSession, AuthenticatedSessionBuilder};
+pub use iter::Iter;
 pub use request::{RequestBuilder, Response};
 pub use session::{Session, SessionBuilder};
 

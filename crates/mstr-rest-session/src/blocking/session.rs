@@ -97,6 +97,38 @@ impl Session {
         Session { inner, worker }
     }
 
+    /// Runs the future `call` makes from the async session on this session's thread, and
+    /// waits for its output: how the typed families (`mstr_rest::data`, …) offer their
+    /// blocking forms.
+    ///
+    /// # Errors
+    /// [`Error::Transport`](crate::Error::Transport) when the session's thread has stopped.
+    pub fn block_on<F, Fut>(&self, call: F) -> Result<Fut::Output>
+    where
+        F: FnOnce(crate::Session) -> Fut,
+        Fut: std::future::Future + Send + 'static,
+        Fut::Output: Send + 'static,
+    {
+        self.worker.run(call(self.inner.clone()))
+    }
+
+    /// Runs the stream `make` builds from the async session on this session's thread, and
+    /// hands its items to this thread as an [`Iter`], at most `buffer` items ahead.
+    ///
+    /// # Errors
+    /// [`Error::Transport`](crate::Error::Transport) when the session's thread has stopped.
+    pub fn iter<F, S>(&self, make: F, buffer: usize) -> Result<super::Iter<S::Item>>
+    where
+        F: FnOnce(crate::Session) -> S,
+        S: futures_util::Stream + Send + 'static,
+        S::Item: Send + 'static,
+    {
+        let stream = make(self.inner.clone());
+        let (items, iter, room) = super::iter::channel(buffer);
+        self.worker.spawn(super::iter::pump(stream, items, room))?;
+        Ok(iter)
+    }
+
     /// The async session underneath; use it only from async code running elsewhere.
     pub fn as_async(&self) -> &crate::Session {
         &self.inner

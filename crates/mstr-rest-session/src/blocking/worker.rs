@@ -65,6 +65,24 @@ impl Worker {
         }
     }
 
+    /// Starts `future` on the thread without waiting for it.
+    pub(crate) fn spawn<F>(&self, future: F) -> Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let sent = self
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(|jobs| jobs.send(Box::pin(future)).is_ok());
+        if sent == Some(true) {
+            Ok(())
+        } else {
+            Err(stopped("the blocking runtime thread has stopped"))
+        }
+    }
+
     /// Runs `future` on the thread and waits for its output.
     pub(crate) fn run<F>(&self, future: F) -> Result<F::Output>
     where

@@ -82,14 +82,17 @@ impl Prober {
 /// cross-tab, a prompted instance, an evicted one) and the real `users`/`library` lists.
 async fn data_probes(p: &mut Prober, login: &Login) {
     let scoped = |p: &Prober, method: Method, path: &str| {
-        p.with(method, path, login).header("X-MSTR-ProjectID", TUTORIAL_ID)
+        p.with(method, path, login)
+            .header("X-MSTR-ProjectID", TUTORIAL_ID)
     };
     let create = |p: &Prober, report: &str| {
         scoped(p, Method::POST, &format!("v2/reports/{report}/instances"))
             .query(&[("offset", "0"), ("limit", "7")])
             .json(&json!({}))
     };
-    let first = p.send("page-by report instance", create(p, PAGED_REPORT), 200).await;
+    let first = p
+        .send("page-by report instance", create(p, PAGED_REPORT), 200)
+        .await;
     let body: Value = match first {
         Some(r) => r.json().await.unwrap_or_default(),
         None => Value::Null,
@@ -104,7 +107,8 @@ async fn data_probes(p: &mut Prober, login: &Login) {
         Some(r) => r.json().await.unwrap_or_default(),
         None => Value::Null,
     };
-    let id = |unit: usize, element: usize| listed["pageBy"][unit]["elements"][element]["id"].clone();
+    let id =
+        |unit: usize, element: usize| listed["pageBy"][unit]["elements"][element]["id"].clone();
     let slice = json!({"currentPageBy": [{"id": id(0, 1)}, {"id": id(1, 2)}]});
     // 21 rows: the slice's 20 rows and its grand total.
     let select = scoped(p, Method::PUT, &instance)
@@ -113,10 +117,20 @@ async fn data_probes(p: &mut Prober, login: &Login) {
     p.send("select a page-by slice", select, 200).await;
     let bad = scoped(p, Method::PUT, &instance).json(&json!({"currentPageBy": [{"id": "h99;X"}]}));
     p.send("select an unknown page-by slice", bad, 400).await;
-    p.send("cross-tab report instance", create(p, CROSS_TAB_REPORT), 200).await;
-    p.send("prompted report instance", create(p, PROMPTED_REPORT), 200).await;
+    p.send(
+        "cross-tab report instance",
+        create(p, CROSS_TAB_REPORT),
+        200,
+    )
+    .await;
+    p.send("prompted report instance", create(p, PROMPTED_REPORT), 200)
+        .await;
     p.send("unknown report", create(p, UNKNOWN_ID), 404).await;
-    let gone = scoped(p, Method::GET, &format!("v2/reports/{PAGED_REPORT}/instances/{UNKNOWN_ID}"));
+    let gone = scoped(
+        p,
+        Method::GET,
+        &format!("v2/reports/{PAGED_REPORT}/instances/{UNKNOWN_ID}"),
+    );
     p.send("unknown or evicted instance", gone, 404).await;
     for path in ["users", "library"] {
         let request = p.with(Method::GET, path, login);

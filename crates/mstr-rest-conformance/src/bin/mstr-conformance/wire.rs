@@ -79,6 +79,8 @@ enum SecretKind {
     Token,
     Cookie,
     Identity,
+    /// The `iSession` cookie set beside `JSESSIONID`.
+    ISession,
 }
 
 impl SecretKind {
@@ -87,6 +89,7 @@ impl SecretKind {
             SecretKind::Token => "token",
             SecretKind::Cookie => "cookie",
             SecretKind::Identity => "identity",
+            SecretKind::ISession => "isession",
         }
     }
 }
@@ -117,8 +120,14 @@ impl Secrets {
             }
             for cookie in exchange.response_header("set-cookie") {
                 let pair = cookie.split(';').next().unwrap_or("");
-                if let Some(("JSESSIONID", value)) = pair.split_once('=') {
-                    self.add(SecretKind::Cookie, value.trim());
+                match pair.split_once('=') {
+                    Some(("JSESSIONID", value)) => {
+                        self.add(SecretKind::Cookie, value.trim());
+                    }
+                    Some(("iSession", value)) => {
+                        self.add(SecretKind::ISession, value.trim());
+                    }
+                    _ => {}
                 }
             }
         }
