@@ -211,11 +211,19 @@
 //!   "HTTP 405 Method Not Allowed" are the emulator's own wording.
 //! - A path with a trailing slash (`projects/`) is another, unknown path: 404 `ERR004`. `HEAD`
 //!   on a `GET` route answers as the `GET` would, without the body.
+//! - Report shapes taken from recorded real payloads, with these choices of our own: a page-by
+//!   report's every combination is valid, `pageBy/elements` lists every element whatever its
+//!   paging and pages only the combinations, and an instance starts on slice 0; a grand total
+//!   is one row at the end of each slice, its elements `Total` (`j1;{attribute}`) with one form
+//!   value; `date` forms print `M/D/YYYY` (a US locale); a cross-tab shows one attribute on the
+//!   columns before the metrics; every report names a `source` of its own; `iSession` is set
+//!   beside `JSESSIONID` with a value derived from it; an evicted instance answers ERR004 with
+//!   iServerCode -2147468986, as real servers do.
 //!
-//! `openapi.yaml` beside this crate's manifest describes the auth, session, project, search
-//! and error answers (and the control routes below) as OpenAPI 3.1, marks each guess above
-//! with `x-emulator-guess`, and `cargo xtask conformance` checks every answer of its run
-//! against it.
+//! `openapi.yaml` beside this crate's manifest describes the auth, session, project, search,
+//! report data (`v2/reports/…`), users and Library list and error answers (and the control
+//! routes below) as OpenAPI 3.1, marks each guess above with `x-emulator-guess`, and
+//! `cargo xtask conformance` checks every answer of its run against it.
 //!
 //! # Control routes
 //!
