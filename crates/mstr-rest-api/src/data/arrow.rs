@@ -49,48 +49,26 @@ pub fn schema(columns: &Columns) -> SchemaRef {
 }
 
 fn attribute_array(rows: &[Row], i: usize, kind: ValueType) -> ArrayRef {
-    let cells = || rows.iter().map(move |r| r.cell(i));
+    // One typed array per declared type: the cells of that variant, null for anything else
+    // (a null, or a subtotal's `Total` label in a column that is not text).
+    macro_rules! typed {
+        ($variant:ident, $array:ty) => {
+            Arc::new(
+                rows.iter()
+                    .map(|r| match r.cell(i) {
+                        Some(Cell::$variant(v)) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<$array>(),
+            )
+        };
+    }
     match kind {
-        ValueType::Integer => Arc::new(
-            cells()
-                .map(|c| match c {
-                    Some(Cell::Integer(v)) => Some(v),
-                    _ => None,
-                })
-                .collect::<Int64Array>(),
-        ),
-        ValueType::Float => Arc::new(
-            cells()
-                .map(|c| match c {
-                    Some(Cell::Float(v)) => Some(v),
-                    _ => None,
-                })
-                .collect::<Float64Array>(),
-        ),
-        ValueType::Date => Arc::new(
-            cells()
-                .map(|c| match c {
-                    Some(Cell::Date(v)) => Some(v),
-                    _ => None,
-                })
-                .collect::<Date32Array>(),
-        ),
-        ValueType::Time => Arc::new(
-            cells()
-                .map(|c| match c {
-                    Some(Cell::Time(v)) => Some(v),
-                    _ => None,
-                })
-                .collect::<Time32MillisecondArray>(),
-        ),
-        ValueType::Timestamp => Arc::new(
-            cells()
-                .map(|c| match c {
-                    Some(Cell::Timestamp(v)) => Some(v),
-                    _ => None,
-                })
-                .collect::<TimestampMillisecondArray>(),
-        ),
+        ValueType::Integer => typed!(Integer, Int64Array),
+        ValueType::Float => typed!(Float, Float64Array),
+        ValueType::Date => typed!(Date, Date32Array),
+        ValueType::Time => typed!(Time, Time32MillisecondArray),
+        ValueType::Timestamp => typed!(Timestamp, TimestampMillisecondArray),
         _ => Arc::new(
             rows.iter()
                 .map(|r| r.attributes.get(i).and_then(|v| v.as_deref()))

@@ -320,6 +320,24 @@ struct Values {
 }
 
 impl Values {
+    /// Appends element `index`'s form values to `out` and says whether it is a subtotal;
+    /// `missing` is the error for an index the grid does not list, `mistyped` the one for a
+    /// value that does not read as its form's type (given why).
+    fn append(
+        &self,
+        index: usize,
+        out: &mut Vec<Option<Arc<str>>>,
+        missing: impl FnOnce() -> Error,
+        mistyped: impl FnOnce(&str) -> Error,
+    ) -> Result<bool> {
+        let (values, subtotal, wrong) = self.elements.get(index).ok_or_else(missing)?;
+        if let Some(wrong) = wrong {
+            return Err(mistyped(wrong));
+        }
+        out.extend(values.iter().cloned());
+        Ok(*subtotal)
+    }
+
     fn new(unit: Unit, axis: Axis, columns: &mut Columns) -> Values {
         let forms = unit.forms.len().max(1);
         let mut kinds = Vec::with_capacity(forms);
@@ -483,18 +501,16 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
     let mut prefix: Vec<Option<Arc<str>>> = Vec::new();
     let mut prefix_subtotal = false;
     for (k, (unit, &i)) in page_by.iter().zip(&data.current_page_by).enumerate() {
-        let (values, subtotal, wrong) = unit.elements.get(i).ok_or_else(|| {
-            bad(format!(
-                "data.currentPageBy points at element {i} of page-by attribute {k}, which the grid does not list"
-            ))
-        })?;
-        if let Some(wrong) = wrong {
-            return Err(Error::decode(format!(
-                "the report's page-by slice: {wrong}"
-            )));
-        }
-        prefix.extend(values.iter().cloned());
-        prefix_subtotal |= subtotal;
+        prefix_subtotal |= unit.append(
+            i,
+            &mut prefix,
+            || {
+                bad(format!(
+                    "data.currentPageBy points at element {i} of page-by attribute {k}, which the grid does not list"
+                ))
+            },
+            |wrong| Error::decode(format!("the report's page-by slice: {wrong}")),
+        )?;
     }
 
     // The value columns of each row: which column attributes and which metric each shows.
@@ -568,12 +584,16 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
             let mut values = Vec::new();
             let mut subtotal = false;
             for pair in key.chunks(2) {
-                let (v, s, wrong) = &attributes[pair[0]].elements[pair[1]];
-                if let Some(wrong) = wrong {
-                    return Err(Error::decode(format!("a column of the cross-tab: {wrong}")));
-                }
-                values.extend(v.iter().cloned());
-                subtotal |= s;
+                subtotal |= attributes[pair[0]].append(
+                    pair[1],
+                    &mut values,
+                    || {
+                        bad(format!(
+                            "column {j} points at an element the grid does not list"
+                        ))
+                    },
+                    |wrong| Error::decode(format!("a column of the cross-tab: {wrong}")),
+                )?;
             }
             groups.push((values, subtotal));
         }
@@ -641,18 +661,20 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
                     row_metric = Some(index);
                 }
                 Slot::Attribute(a) => {
-                    let (values, s, wrong) = attributes[a].elements.get(index).ok_or_else(|| {
-                        bad(format!(
-                            "row {r} points at element {index} of attribute {k}, which the page does not list"
-                        ))
-                    })?;
-                    if let Some(wrong) = wrong {
-                        return Err(Error::decode(format!(
-                            "row {at} of the report: {wrong}; check the form's dataType on the server"
-                        )));
-                    }
-                    base.extend(values.iter().cloned());
-                    subtotal |= s;
+                    subtotal |= attributes[a].append(
+                        index,
+                        &mut base,
+                        || {
+                            bad(format!(
+                                "row {r} points at element {index} of attribute {k}, which the page does not list"
+                            ))
+                        },
+                        |wrong| {
+                            Error::decode(format!(
+                                "row {at} of the report: {wrong}; check the form's dataType on the server"
+                            ))
+                        },
+                    )?;
                 }
             }
         }
