@@ -113,7 +113,7 @@ impl Session {
     }
 
     /// Runs the stream `make` builds from the async session on this session's thread, and
-    /// hands its items to this thread as an [`Iter`], at most `buffer` items ahead.
+    /// hands its items to this thread as an [`Iter`](super::Iter), at most `buffer` items ahead.
     ///
     /// # Errors
     /// [`Error::Transport`](crate::Error::Transport) when the session's thread has stopped.
