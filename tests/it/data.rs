@@ -9,7 +9,7 @@ use mstr_rest::prelude::*;
 use mstr_rest_emulator::{Emulator, PromptSpec, ReportSpec};
 
 const PROJECT: &str = "B19DEDCC11D4E0EFC000EB9495D0F44F";
-const REPORT: &str = "0A0B0C0D0E0F00010203040506070809";
+pub(crate) const REPORT: &str = "0A0B0C0D0E0F00010203040506070809";
 
 async fn logged_in(emulator: &Emulator) -> Session {
     let session = Session::builder(emulator.base_url()).build().unwrap();
@@ -20,14 +20,15 @@ async fn logged_in(emulator: &Emulator) -> Session {
     session
 }
 
-/// An emulator serving one report of `rows` rows with the default grid.
-async fn serving(spec: ReportSpec) -> (Emulator, Session) {
+/// An emulator serving `spec`, and a logged-in session on it.
+pub(crate) async fn serving(spec: ReportSpec) -> (Emulator, Session) {
     let emulator = Emulator::builder().report(spec).start().await;
     let session = logged_in(&emulator).await;
     (emulator, session)
 }
 
-fn query(session: &Session) -> ReportQuery {
+/// A query on the test report, polling fast.
+pub(crate) fn query(session: &Session) -> ReportQuery {
     session
         .report(REPORT)
         .project(PROJECT)

@@ -2,32 +2,12 @@
 //! instances, instances that move after their prompts — through the stream, CSV and Arrow,
 //! at page edges.
 
-use std::time::Duration;
-
 use futures_util::TryStreamExt;
-use mstr_rest::data::{DataApi, PromptAnswer, ReportQuery, Row, Subtotals};
+use mstr_rest::data::{PromptAnswer, Row, Subtotals};
 use mstr_rest::prelude::*;
 use mstr_rest_emulator::{Emulator, PromptSpec, ReportSpec};
 
-const PROJECT: &str = "B19DEDCC11D4E0EFC000EB9495D0F44F";
-const REPORT: &str = "0A0B0C0D0E0F00010203040506070809";
-
-async fn serving(spec: ReportSpec) -> (Emulator, Session) {
-    let emulator = Emulator::builder().report(spec).start().await;
-    let session = Session::builder(emulator.base_url()).build().unwrap();
-    session
-        .login(Credentials::standard("dave", "hellodave"))
-        .await
-        .unwrap();
-    (emulator, session)
-}
-
-fn query(session: &Session) -> ReportQuery {
-    session
-        .report(REPORT)
-        .project(PROJECT)
-        .poll_interval(Duration::from_millis(1), Duration::from_millis(5))
-}
+use crate::data::{REPORT, query, serving};
 
 /// The emulator's metric `m` on generated row `r`: `((r(2m+3) + 7m) % 10000) / 4`.
 fn metric(r: u64, m: u64) -> f64 {
