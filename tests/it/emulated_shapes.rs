@@ -170,12 +170,13 @@ async fn an_instance_that_moves_after_its_prompts_is_followed() {
     assert_eq!(rows.len(), 30);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_million_row_page_by_report_streams_whole() {
+/// Streams `slices` page-by slices of 250,000 rows each, checks every row, and returns this
+/// process's peak RSS in KiB (`VmHWM`).
+async fn stream_page_by(slices: u64) -> u64 {
     let spec = ReportSpec::new(REPORT, "Big paged")
         .rows(250_000)
         .grid(&[("Row", 0)], &["Revenue"])
-        .page_by(&[("Quarter", 4)]);
+        .page_by(&[("Quarter", slices)]);
     let (_e, session) = serving(spec).await;
     let mut stream = query(&session).page_size(50_000).rows();
     let (mut n, mut sum) = (0u64, 0f64);
@@ -184,9 +185,70 @@ async fn a_million_row_page_by_report_streams_whole() {
         sum += row.metrics[0].unwrap_or_default();
         n += 1;
     }
-    assert_eq!(n, 1_000_000);
-    let expected: f64 = (0..1_000_000u64).map(|r| metric(r, 0)).sum();
+    assert_eq!(n, slices * 250_000);
+    let expected: f64 = (0..n).map(|r| metric(r, 0)).sum();
     assert_eq!(sum, expected);
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// Run alone in a child process by the test below (its peak RSS must be its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by a_million_row_page_by_report_streams_whole_in_flat_memory in a child process"]
+async fn page_by_child() {
+    let slices: u64 = std::env::var("MSTR_REST_PAGE_BY_SLICES")
+        .expect("set by the parent test")
+        .parse()
+        .unwrap();
+    println!("peak_kib={}", stream_page_by(slices).await);
+}
+
+#[test]
+fn a_million_row_page_by_report_streams_whole_in_flat_memory() {
+    let peak = |slices: u64| -> u64 {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "emulated_shapes::page_by_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("MSTR_REST_PAGE_BY_SLICES", slices.to_string())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "child failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // libtest prints the line after the test's name: `test … ... peak_kib=N`.
+        text.split("peak_kib=")
+            .nth(1)
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no peak in {text}"))
+    };
+    let million = peak(4);
+    let two_million = peak(8);
+    println!("peak RSS: 1,000,000 rows {million} KiB, 2,000,000 rows {two_million} KiB");
+    assert!(million > 0, "VmHWM readable");
+    // The stream holds `concurrency + 1` pages of one slice at a time (debug build, the
+    // in-process emulator included): bounded, and twice the rows add nothing but allocator
+    // noise.
+    assert!(
+        million <= 256 * 1024,
+        "1,000,000 rows peaked at {million} KiB"
+    );
+    assert!(
+        two_million <= million + 16 * 1024,
+        "peak grew from {million} KiB to {two_million} KiB with the row count"
+    );
 }
 
 #[tokio::test]
