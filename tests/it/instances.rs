@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{TUTORIAL_ID, logged_in, received};
+use crate::support::{TUTORIAL_ID, logged_in, mount_prompted, received};
 
 const A: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const B: &str = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
@@ -114,25 +114,12 @@ async fn reopen_on_expiry_re_creates_the_instance_and_continues_at_the_next_offs
 async fn after_prompt_answers_a_new_instance_id_is_followed() {
     let server = MockServer::start().await;
     let session = logged_in(&server).await;
-    Mock::given(method("POST"))
-        .and(path_regex("instances$"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"instanceId": A, "status": 2})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path_regex("prompts$"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-            {"id": "P", "key": "P@0@10", "name": "Year", "type": "VALUE"}
-        ])))
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path_regex("answers$"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
+    mount_prompted(
+        &server,
+        A,
+        json!([{"id": "P", "key": "P@0@10", "name": "Year", "type": "VALUE"}]),
+    )
+    .await;
     // The answered instance reports itself under B.
     Mock::given(method("GET"))
         .and(path_regex(format!("instances/{A}$")))

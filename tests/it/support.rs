@@ -231,3 +231,26 @@ impl std::io::Write for Captured {
         Ok(())
     }
 }
+
+/// Mounts a prompted report instance: `POST …/instances` answers instance `iid` with status 2,
+/// `GET …/prompts` lists `prompts`, and `PUT …/prompts/answers` accepts anything (204).
+pub(crate) async fn mount_prompted(server: &MockServer, iid: &str, prompts: serde_json::Value) {
+    use wiremock::matchers::path_regex;
+    Mock::given(method("POST"))
+        .and(path_regex("instances$"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"instanceId": iid, "status": 2})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex("prompts$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(prompts))
+        .mount(server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path_regex("answers$"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(server)
+        .await;
+}

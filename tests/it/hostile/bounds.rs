@@ -13,7 +13,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::bounded;
 use crate::support::{
-    TUTORIAL_ID, api, base_url, config_err, decode_err, header_of, logged_in, received,
+    TUTORIAL_ID, api, base_url, config_err, decode_err, header_of, logged_in, mount_prompted,
+    received,
 };
 
 /// `inflated` bytes of JSON-ish padding, gzip-compressed (a few KiB on the wire).
@@ -149,27 +150,19 @@ async fn a_server_that_asks_the_same_prompt_for_ever_is_answered_a_bounded_numbe
     bounded(async {
         let server = MockServer::start().await;
         let session = logged_in(&server).await;
-        let prompted = json!({"instanceId": "11112222333344445555666677778888", "status": 2});
-        Mock::given(method("POST"))
-            .and(path_regex("instances$"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(prompted.clone()))
-            .mount(&server)
-            .await;
+        let iid = "11112222333344445555666677778888";
+        mount_prompted(
+            &server,
+            iid,
+            json!([{"id": "P1", "key": "P1@0@10", "name": "Year", "type": "VALUE", "required": true}]),
+        )
+        .await;
+        // Every answer leaves the instance prompted again.
         Mock::given(method("GET"))
             .and(path_regex("instances/[0-9]+$"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(prompted))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path_regex("prompts$"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-                {"id": "P1", "key": "P1@0@10", "name": "Year", "type": "VALUE", "required": true}
-            ])))
-            .mount(&server)
-            .await;
-        Mock::given(method("PUT"))
-            .and(path_regex("answers$"))
-            .respond_with(ResponseTemplate::new(204))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"instanceId": iid, "status": 2})),
+            )
             .mount(&server)
             .await;
         let query = || {
@@ -217,26 +210,15 @@ async fn prompts_listed_as_closed_are_not_answered_again() {
         let server = MockServer::start().await;
         let session = logged_in(&server).await;
         let iid = "11112222333344445555666677778888";
-        Mock::given(method("POST"))
-            .and(path_regex("instances$"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(json!({"instanceId": iid, "status": 2})),
-            )
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path_regex("prompts$"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+        mount_prompted(
+            &server,
+            iid,
+            json!([
                 {"id": "P1", "key": "P1@0@10", "name": "Year", "type": "VALUE", "closed": true},
                 {"id": "P2", "key": "P2@0@10", "name": "Region", "type": "VALUE", "closed": false}
-            ])))
-            .mount(&server)
-            .await;
-        Mock::given(method("PUT"))
-            .and(path_regex("answers$"))
-            .respond_with(ResponseTemplate::new(204))
-            .mount(&server)
-            .await;
+            ]),
+        )
+        .await;
         // After the answer, the instance is ready and empty.
         Mock::given(method("GET"))
             .and(path_regex(format!("instances/{iid}$")))
