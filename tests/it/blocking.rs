@@ -19,7 +19,7 @@ fn emulator() -> (tokio::runtime::Runtime, Emulator) {
 }
 
 fn logged_in(emulator: &Emulator) -> Session {
-    let session = Session::builder(emulator.base_url()).build().unwrap();
+    let session = Session::build(mstr_rest::Session::builder(emulator.base_url())).unwrap();
     session
         .login(Credentials::standard("dave", "hellodave"))
         .unwrap();
@@ -67,7 +67,7 @@ fn a_blocking_session_logs_in_calls_and_logs_out() {
 #[test]
 fn a_refused_login_is_an_api_error() {
     let (_runtime, emulator) = emulator();
-    let session = Session::builder(emulator.base_url()).build().unwrap();
+    let session = Session::build(mstr_rest::Session::builder(emulator.base_url())).unwrap();
     let err = session
         .login(Credentials::standard("dave", "wrong"))
         .unwrap_err();
@@ -83,7 +83,7 @@ fn identity_tokens_delegate_and_sessions_round_trip_through_json() {
     let (_runtime, emulator) = emulator();
     let session = logged_in(&emulator);
     let token = session.create_identity_token().unwrap();
-    let other = Session::builder(emulator.base_url()).build().unwrap();
+    let other = Session::build(mstr_rest::Session::builder(emulator.base_url())).unwrap();
     other.delegate(token.expose_secret().to_owned()).unwrap();
     assert_eq!(other.user_info().unwrap().full_name, "Dave Bowman");
 
@@ -95,12 +95,13 @@ fn identity_tokens_delegate_and_sessions_round_trip_through_json() {
 #[test]
 fn dropping_an_authenticated_session_logs_out_before_drop_returns() {
     let (_runtime, emulator) = emulator();
-    let session = AuthenticatedSession::builder()
-        .base_url(emulator.base_url())
-        .username("dave")
-        .password("hellodave")
-        .connect()
-        .unwrap();
+    let session = AuthenticatedSession::connect(
+        mstr_rest::AuthenticatedSession::builder()
+            .base_url(emulator.base_url())
+            .username("dave")
+            .password("hellodave"),
+    )
+    .unwrap();
     assert_eq!(session.user_info().unwrap().full_name, "Dave Bowman");
     assert_eq!(emulator.logouts(), 0);
     drop(session);
@@ -111,12 +112,13 @@ fn dropping_an_authenticated_session_logs_out_before_drop_returns() {
 #[test]
 fn close_logs_out_once_and_drop_does_not_repeat_it() {
     let (_runtime, emulator) = emulator();
-    let session = AuthenticatedSession::builder()
-        .base_url(emulator.base_url())
-        .username("dave")
-        .password("hellodave")
-        .connect()
-        .unwrap();
+    let session = AuthenticatedSession::connect(
+        mstr_rest::AuthenticatedSession::builder()
+            .base_url(emulator.base_url())
+            .username("dave")
+            .password("hellodave"),
+    )
+    .unwrap();
     let handle = session.session();
     session.close().unwrap();
     assert_eq!(emulator.logouts(), 1);
@@ -128,13 +130,14 @@ fn close_logs_out_once_and_drop_does_not_repeat_it() {
 #[test]
 fn keep_session_open_skips_the_logout_on_drop() {
     let (_runtime, emulator) = emulator();
-    let session = AuthenticatedSession::builder()
-        .base_url(emulator.base_url())
-        .username("dave")
-        .password("hellodave")
-        .logout_on_close(false)
-        .connect()
-        .unwrap();
+    let session = AuthenticatedSession::connect(
+        mstr_rest::AuthenticatedSession::builder()
+            .base_url(emulator.base_url())
+            .username("dave")
+            .password("hellodave")
+            .logout_on_close(false),
+    )
+    .unwrap();
     drop(session);
     assert_eq!(emulator.logouts(), 0);
     assert_eq!(emulator.open_sessions(), 1);
@@ -144,17 +147,16 @@ fn keep_session_open_skips_the_logout_on_drop() {
 fn run_logs_out_after_success_and_after_an_error() {
     let (_runtime, emulator) = emulator();
     let builder = || {
-        AuthenticatedSession::builder()
+        mstr_rest::AuthenticatedSession::builder()
             .base_url(emulator.base_url())
             .username("dave")
             .password("hellodave")
     };
-    let name = builder().run(|s| Ok(s.user_info()?.full_name)).unwrap();
+    let name = AuthenticatedSession::run(builder(), |s| Ok(s.user_info()?.full_name)).unwrap();
     assert_eq!(name, "Dave Bowman");
     assert_eq!(emulator.logouts(), 1);
 
-    let err = builder()
-        .run(|s| s.get("no/such/endpoint").send().map(drop))
+    let err = AuthenticatedSession::run(builder(), |s| s.get("no/such/endpoint").send().map(drop))
         .unwrap_err();
     assert_eq!(err.status(), Some(404));
     assert_eq!(emulator.logouts(), 2);
@@ -163,12 +165,13 @@ fn run_logs_out_after_success_and_after_an_error() {
 #[test]
 fn a_failed_connect_is_an_error_and_leaves_nothing_open() {
     let (_runtime, emulator) = emulator();
-    let err = AuthenticatedSession::builder()
-        .base_url(emulator.base_url())
-        .username("dave")
-        .password("wrong")
-        .connect()
-        .unwrap_err();
+    let err = AuthenticatedSession::connect(
+        mstr_rest::AuthenticatedSession::builder()
+            .base_url(emulator.base_url())
+            .username("dave")
+            .password("wrong"),
+    )
+    .unwrap_err();
     assert_eq!(
         err.as_api().map(|e| e.kind()),
         Some(ApiErrorKind::LoginFailure)
@@ -183,12 +186,13 @@ async fn calling_from_inside_an_async_runtime_neither_panics_nor_deadlocks() {
     let (_runtime, emulator) = std::thread::spawn(emulator).join().unwrap();
     let session = logged_in(&emulator);
     assert_eq!(session.user_info().unwrap().full_name, "Dave Bowman");
-    let connected = AuthenticatedSession::builder()
-        .base_url(emulator.base_url())
-        .username("dave")
-        .password("hellodave")
-        .connect()
-        .unwrap();
+    let connected = AuthenticatedSession::connect(
+        mstr_rest::AuthenticatedSession::builder()
+            .base_url(emulator.base_url())
+            .username("dave")
+            .password("hellodave"),
+    )
+    .unwrap();
     drop(connected);
     assert_eq!(emulator.logouts(), 1);
     drop(session);
@@ -225,7 +229,7 @@ const CROSS_TAB_REPORT: &str = "C2055E5B408A9A7ABA47C6A001E8D72C";
 
 #[test]
 fn blocking_report_data_streams_page_by_slices_totals_and_cross_tabs() {
-    use mstr_rest::data::{BlockingDataApi, Subtotals};
+    use mstr_rest::data::Subtotals;
     let (_runtime, emulator) = emulator();
     let session = logged_in(&emulator);
 

@@ -153,7 +153,12 @@ async fn a_running_instance_past_the_deadline_is_a_timeout() {
         .open()
         .await
         .unwrap_err();
-    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        matches!(&err, Error::Deadline(d) if d.setting() == "poll_deadline"),
+        "{err:?}"
+    );
+    assert!(err.is_timeout());
+    assert!(err.to_string().contains("raise poll_deadline"), "{err}");
 }
 
 fn prompted() -> ReportSpec {
@@ -393,4 +398,46 @@ async fn formatted_values_are_fetched_only_on_request() {
     let raw = pages[0].json().unwrap();
     assert_eq!(raw["data"]["paging"]["total"], 3);
     assert!(raw["data"]["metricValues"].get("formatted").is_none());
+}
+
+/// A destination that refuses every byte, as a full disk or a closed pipe does.
+struct BrokenSink;
+
+impl tokio::io::AsyncWrite for BrokenSink {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(Err(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            "disk full",
+        )))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn a_failing_csv_writer_is_an_io_error_not_a_transport_one() {
+    let (_emulator, session) = serving(ReportSpec::new(REPORT, "Sales").rows(10)).await;
+    let err = query(&session).write_csv(BrokenSink).await.unwrap_err();
+    let Error::Io(io) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(io.kind(), std::io::ErrorKind::StorageFull);
+    assert!(err.to_string().contains("the CSV writer"), "{err}");
+    assert!(!err.to_string().contains("timeout"), "{err}");
 }

@@ -351,12 +351,7 @@ async fn a_cross_tab_unpivots_into_flat_rows_at_page_edges() {
 async fn the_session_cookies_as_real_servers_set_them_are_kept_and_secure_ones_stay_on_https() {
     // iSession beside JSESSIONID, both scoped to /MicroStrategyLibrary: both kept, both sent.
     let (emulator, session) = serving(ReportSpec::new(REPORT, "R")).await;
-    let names: Vec<String> = session
-        .client()
-        .cookies()
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let names: Vec<String> = session.cookies().into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["JSESSIONID", "iSession"]);
     session.session_info().await.unwrap();
     let sent = emulator.requests();

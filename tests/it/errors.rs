@@ -236,7 +236,7 @@ async fn ten_megabyte_error_body_does_not_hang_and_the_message_is_bounded() {
         .mount(&server)
         .await;
     let session = mstr_rest::Session::builder(crate::support::base_url(&server))
-        .timeout(std::time::Duration::from_secs(20))
+        .transport(|t| t.timeout(std::time::Duration::from_secs(20)))
         .build()
         .unwrap();
 

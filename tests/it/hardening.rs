@@ -67,7 +67,7 @@ async fn expired_session_logs_in_again_once_and_replays_without_the_stale_cookie
         .await;
 
     let session = Session::builder(base_url(&server))
-        .relogin(Credentials::standard("dave", "hellodave"))
+        .relogin_with(Credentials::standard("dave", "hellodave"))
         .build()
         .unwrap();
     session
@@ -110,7 +110,7 @@ async fn a_second_err009_after_relogin_is_returned_not_looped() {
         .mount(&server)
         .await;
     let session = Session::builder(base_url(&server))
-        .relogin(Credentials::standard("dave", "hellodave"))
+        .relogin_with(Credentials::standard("dave", "hellodave"))
         .build()
         .unwrap();
     session
@@ -257,7 +257,7 @@ async fn transient_503s_are_retried_for_get() {
         .mount(&server)
         .await;
     let session = Session::builder(base_url(&server))
-        .retry(fast_retries())
+        .transport(|t| t.retry(fast_retries()))
         .build()
         .unwrap();
     let text = session
@@ -283,7 +283,7 @@ async fn post_is_not_retried_unless_marked_idempotent() {
         .mount(&server)
         .await;
     let session = Session::builder(base_url(&server))
-        .retry(fast_retries())
+        .transport(|t| t.retry(fast_retries()))
         .build()
         .unwrap();
     let err = session
@@ -311,7 +311,7 @@ async fn post_is_not_retried_unless_marked_idempotent() {
         .mount(&server)
         .await;
     let session = Session::builder(base_url(&server))
-        .retry(fast_retries())
+        .transport(|t| t.retry(fast_retries()))
         .build()
         .unwrap();
     session
@@ -333,7 +333,7 @@ async fn a_retry_after_past_the_deadline_is_not_waited_for() {
         .mount(&server)
         .await;
     let session = Session::builder(base_url(&server))
-        .retry(fast_retries().deadline(Duration::from_secs(5)))
+        .transport(|t| t.retry(fast_retries().deadline(Duration::from_secs(5))))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -353,7 +353,7 @@ async fn the_retry_budget_caps_retries() {
         .mount(&server)
         .await;
     let session = Session::builder(base_url(&server))
-        .retry(fast_retries().budget(0, 0))
+        .transport(|t| t.retry(fast_retries().budget(0, 0)))
         .build()
         .unwrap();
     assert_eq!(
@@ -367,7 +367,7 @@ async fn slow_responses_time_out_and_the_override_applies_per_request() {
     let emulator = Emulator::start().await;
     emulator.inject(Fault::path("projects").delay(Duration::from_millis(400)));
     let session = Session::builder(emulator.base_url())
-        .timeout(Duration::from_millis(100))
+        .transport(|t| t.timeout(Duration::from_millis(100)))
         .build()
         .unwrap();
     session
@@ -410,7 +410,7 @@ async fn a_connection_reset_mid_body_is_a_transport_error() {
 async fn a_503_burst_is_ridden_out() {
     let emulator = Emulator::start().await;
     let session = Session::builder(emulator.base_url())
-        .retry(fast_retries().max_retries(4))
+        .transport(|t| t.retry(fast_retries().max_retries(4)))
         .build()
         .unwrap();
     session
@@ -521,7 +521,7 @@ async fn requests_go_through_the_configured_proxy() {
         .await;
     // a host that cannot resolve: only the proxy can answer
     let session = Session::builder("http://mstr.invalid/MicroStrategyLibrary/api/")
-        .proxy(proxy.uri())
+        .transport(|t| t.proxy(proxy.uri()))
         .build()
         .unwrap();
     let text = session
@@ -553,8 +553,8 @@ async fn traces_of_a_relogin_hold_no_secret() {
             .unwrap();
         emulator.expire_all_sessions();
         s.user_info().await.unwrap();
-        let token = s.client().auth_token().unwrap();
-        let cookie = s.client().cookies()[0].1.clone();
+        let token = s.auth_token().unwrap();
+        let cookie = s.cookies()[0].1.clone();
         s.close().await.unwrap();
         use mstr_rest::ExposeSecret;
         (
@@ -593,7 +593,7 @@ async fn an_endless_error_body_is_read_only_up_to_the_bound() {
         while tcp.write_all(chunk.as_bytes()).await.is_ok() {}
     });
     let session = Session::builder(format!("http://{addr}/api/"))
-        .retry(RetryPolicy::none())
+        .transport(|t| t.retry(RetryPolicy::none()))
         .build()
         .unwrap();
     let err = tokio::time::timeout(Duration::from_secs(10), session.get("x").send())

@@ -248,7 +248,11 @@ async fn a_publish_past_its_timeout_is_a_timeout_and_deletes_the_session() {
         .await
         .unwrap_err();
 
-    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        matches!(&err, Error::Deadline(d) if d.setting() == "publish_timeout"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("raise publish_timeout"), "{err}");
     assert!(!emulator.has_upload_session(dataset.id()));
 }
 

@@ -99,18 +99,15 @@ async fn logged_in_session_debug_never_shows_token_or_cookie() {
         .unwrap();
 
     assert_eq!(
-        session.client().auth_token().unwrap().expose_secret(),
+        session.auth_token().unwrap().expose_secret(),
         TOKEN,
         "the session really holds the token"
     );
     assert_clean("Session", &format!("{session:?}"));
     assert_clean("Session (pretty)", &format!("{session:#?}"));
     assert_clean("Client", &format!("{:?}", session.client()));
-    assert_clean("cookies", &format!("{:?}", session.client().cookies()));
-    assert_clean(
-        "auth_token",
-        &format!("{:?}", session.client().auth_token()),
-    );
+    assert_clean("cookies", &format!("{:?}", session.cookies()));
+    assert_clean("auth_token", &format!("{:?}", session.auth_token()));
 }
 
 #[tokio::test]
@@ -124,8 +121,8 @@ async fn authenticated_session_and_builders_debug_never_show_secrets() {
         .identity_token(mstr_rest::SecretString::from(IDENTITY));
     assert_clean("AuthenticatedSessionBuilder", &format!("{builder:?}"));
     let session_builder = Session::builder(base_url(&server))
-        .default_header("X-Custom-Secret", TOKEN)
-        .proxy(format!("http://user:{PASSWORD}@proxy.example.com:3128"));
+        .transport(|t| t.default_header("X-Custom-Secret", TOKEN))
+        .transport(|t| t.proxy(format!("http://user:{PASSWORD}@proxy.example.com:3128")));
     assert_clean("SessionBuilder", &format!("{session_builder:?}"));
     let client_builder = mstr_rest::Client::builder(base_url(&server))
         .default_header("X-MSTR-AuthToken", TOKEN)

@@ -371,7 +371,7 @@ async fn session_timeout_applies_to_every_request() {
         .mount(&server)
         .await;
     let session = Session::builder(crate::support::base_url(&server))
-        .timeout(Duration::from_millis(100))
+        .transport(|t| t.timeout(Duration::from_millis(100)))
         .build()
         .unwrap();
 

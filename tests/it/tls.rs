@@ -116,7 +116,7 @@ async fn a_custom_root_ca_is_trusted() {
     let pki = pki();
     let base = serve(&pki).await;
     let session = Session::builder(&base)
-        .add_root_certificate_pem(pki.ca_pem.as_bytes())
+        .transport(|t| t.add_root_certificate_pem(pki.ca_pem.as_bytes()))
         .build()
         .unwrap();
     let body: serde_json::Value = session
@@ -144,7 +144,7 @@ async fn accepting_invalid_certs_is_an_explicit_opt_out() {
     let pki = pki();
     let base = serve(&pki).await;
     let session = Session::builder(&base)
-        .danger_accept_invalid_certs(true)
+        .transport(|t| t.danger_accept_invalid_certs(true))
         .build()
         .unwrap();
     session
@@ -159,15 +159,15 @@ async fn a_client_identity_passes_mutual_tls() {
     let pki = pki();
     let base = serve_with(&pki, true).await;
     let without = Session::builder(&base)
-        .add_root_certificate_pem(pki.ca_pem.as_bytes())
+        .transport(|t| t.add_root_certificate_pem(pki.ca_pem.as_bytes()))
         .build()
         .unwrap();
     let err = without.get("projects").send().await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
 
     let with = Session::builder(&base)
-        .add_root_certificate_pem(pki.ca_pem.as_bytes())
-        .identity_pem(pki.client_identity_pem.as_bytes())
+        .transport(|t| t.add_root_certificate_pem(pki.ca_pem.as_bytes()))
+        .transport(|t| t.identity_pem(pki.client_identity_pem.as_bytes()))
         .build()
         .unwrap();
     with.get("projects")
@@ -181,7 +181,7 @@ fn accepting_invalid_certs_logs_a_warning_at_build() {
     let captured = crate::support::TraceCapture::new(tracing::Level::WARN, false);
     tracing::dispatcher::with_default(&captured.dispatch, || {
         Session::builder("https://127.0.0.1:1/api/")
-            .danger_accept_invalid_certs(true)
+            .transport(|t| t.danger_accept_invalid_certs(true))
             .build()
             .unwrap();
     });

@@ -19,9 +19,9 @@ const EXPOSE_ALLOWED: &[&str] = &[
     // parsing a JSON secret's text into fields
     "crates/mstr-rest-session/src/source/json.rs",
     // building the sensitive X-MSTR-AuthToken header value
-    "crates/mstr-rest-core/src/client.rs",
+    "crates/mstr-rest-session/src/auth.rs",
     // building the sensitive Cookie header value
-    "crates/mstr-rest-core/src/cookies.rs",
+    "crates/mstr-rest-session/src/cookies.rs",
 ];
 
 fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {

@@ -14,6 +14,9 @@
 // (tests and benches may use plain operators).
 #![cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 pub mod data;
 pub mod objects;
 mod path;

@@ -98,6 +98,15 @@ impl BaseUrl {
     pub fn is_same_origin(&self, url: &Url) -> bool {
         url.origin() == self.origin
     }
+
+    /// The path of `url` below this base (`auth/login` for `…/api/auth/login`), or `None`
+    /// when `url` is on another origin or outside the base path.
+    pub fn relative_path<'u>(&self, url: &'u Url) -> Option<&'u str> {
+        if !self.is_same_origin(url) {
+            return None;
+        }
+        url.path().strip_prefix(self.as_url().path())
+    }
 }
 
 fn is_absolute(path: &str) -> bool {

@@ -8,6 +8,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use mstr_rest_error::{Error, Result};
 
 use crate::Client;
+use crate::auth::AuthLayer;
 use crate::base_url::BaseUrl;
 use crate::client::ClientInner;
 use crate::retry::RetryPolicy;
@@ -53,6 +54,7 @@ pub struct ClientBuilder {
     max_redirects: usize,
     max_body_bytes: usize,
     retry: RetryPolicy,
+    auth: Option<Arc<dyn AuthLayer>>,
     error: Option<Error>,
 }
 
@@ -73,8 +75,23 @@ impl ClientBuilder {
             max_redirects: DEFAULT_MAX_REDIRECTS,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             retry: RetryPolicy::default(),
+            auth: None,
             error: None,
         }
+    }
+
+    /// Replaces the base URL given to [`new`](Self::new), for a builder made before the URL
+    /// is known (e.g. one read from a secret store at connect time).
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// The layer that signs requests to the base origin and may ask for one replay (see
+    /// [`AuthLayer`]). A session installs its own; a bare client sends no credential.
+    pub fn auth_layer(mut self, layer: Arc<dyn AuthLayer>) -> Self {
+        self.auth = Some(layer);
+        self
     }
 
     /// Whole-request timeout; default [`DEFAULT_TIMEOUT`].
@@ -234,15 +251,17 @@ impl ClientBuilder {
             )))
         })?;
         Ok(Client {
-            inner: Arc::new(ClientInner::new(
+            inner: Arc::new(ClientInner {
                 http,
                 base,
-                self.headers,
-                self.timeout,
-                self.max_redirects,
-                self.max_body_bytes,
-                self.retry,
-            )),
+                default_headers: self.headers,
+                timeout: self.timeout,
+                max_redirects: self.max_redirects,
+                max_body_bytes: self.max_body_bytes,
+                budget: self.retry.new_budget(),
+                retry: self.retry,
+                auth: self.auth,
+            }),
         })
     }
 }
@@ -264,6 +283,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_redirects", &self.max_redirects)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("retry", &self.retry)
+            .field("auth_layer", &self.auth.is_some())
             .finish()
     }
 }

@@ -7,23 +7,24 @@
 //!
 //! - joins paths onto the base URL as the Python library does (`"projects"` and
 //!   `"/projects"` both give `…/api/projects`; absolute URLs pass through);
-//! - holds the session's auth token and cookie jar, and sends them — with the
-//!   `X-MSTR-ProjectID` header — **only** to the base URL's origin (scheme, host and port),
-//!   following redirects itself so a hop to another origin never carries them;
+//! - holds no credential: an [`AuthLayer`] (the session's) signs requests, sees answers and
+//!   may ask for one replay — and only for hops to the base URL's origin (scheme, host and
+//!   port), as the transport follows redirects itself so a hop to another origin never
+//!   carries a token, a cookie or an `X-MSTR-*` header;
 //! - turns every answer of 400 or more into [`Error::Api`] and every transport failure into
 //!   [`Error::Transport`];
 //! - applies timeouts, TLS settings (rustls, custom roots) and proxies;
 //! - traces one `mstr_rest.request` span per request, without tokens, cookies or bodies.
 //!
-//! Most users reach it through `mstr_rest::Session`, which derefs to nothing here but
-//! offers the same request builder.
+//! Most users reach it through `mstr_rest::Session`, which offers the same request builder
+//! and owns the token, the cookies and re-login.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> mstr_rest_core::Result<()> {
 //! # let emulator = mstr_rest_emulator::Emulator::start().await;
 //! use mstr_rest_core::Client;
 //! let client = Client::builder(emulator.base_url()).build()?;
-//! // unauthenticated calls are turned into typed errors
+//! // a bare client carries no session: the server's refusal is a typed error
 //! let err = client.get("sessions").send().await.unwrap_err();
 //! assert!(err.is_session_expired());
 //! # Ok(()) }
@@ -35,23 +36,23 @@
 // (tests and benches may use plain operators).
 #![cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 
+mod auth;
 mod base_url;
 mod builder;
 mod client;
-mod cookies;
 mod redact;
 mod request;
 mod response;
 mod retry;
 mod transport;
 
+pub use auth::{AuthLayer, Failure, Replay};
 pub use base_url::BaseUrl;
 pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
 };
-pub use client::{AUTH_TOKEN_HEADER, Client, PROJECT_ID_HEADER, Reauthenticate};
-pub use cookies::{MAX_COOKIE_BYTES, MAX_COOKIES};
-pub use redact::redact_url;
+pub use client::{Client, PROJECT_ID_HEADER};
+pub use redact::{printable, redact_url};
 pub use request::RequestBuilder;
 pub use response::Response;
 pub use retry::RetryPolicy;

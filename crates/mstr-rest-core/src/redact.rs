@@ -37,7 +37,7 @@ pub fn redact_url(raw: &str) -> String {
 
 /// A name from untrusted input, quoted, with control characters escaped and cut to 64
 /// characters, so it cannot forge log lines or flood a message.
-pub(crate) fn printable(name: &str) -> String {
+pub fn printable(name: &str) -> String {
     let short: String = name.chars().take(64).collect();
     let mut out = format!("{short:?}");
     if short.len() < name.len() {

@@ -10,7 +10,7 @@ use mstr_rest_error::{Error, Result};
 use serde::Serialize;
 use url::Url;
 
-use crate::client::{AUTH_TOKEN_HEADER, Client, PROJECT_ID_HEADER};
+use crate::client::{Client, PROJECT_ID_HEADER};
 use crate::response::Response;
 use crate::retry::RetryPolicy;
 use crate::transport::{self, Prepared};
@@ -20,8 +20,8 @@ use crate::transport::{self, Prepared};
 /// Setters never fail: a bad header or body is reported by `send()` as
 /// [`Error::Config`], before anything goes on the wire.
 ///
-/// By default the request carries the session's `X-MSTR-AuthToken` and cookies — but only
-/// when it goes to the base URL's origin.
+/// By default the request carries what the client's [`AuthLayer`](crate::AuthLayer) adds (a
+/// session's `X-MSTR-AuthToken` and cookies) — but only when it goes to the base URL's origin.
 #[must_use = "a request does nothing until .send() is awaited"]
 pub struct RequestBuilder {
     client: Client,
@@ -72,8 +72,9 @@ impl RequestBuilder {
         self
     }
 
-    /// Sends neither the `X-MSTR-AuthToken` (even one set with [`header`](Self::header))
-    /// nor the session cookies: the request goes out as from a new, anonymous client.
+    /// Sends no credential of the client's [`AuthLayer`](crate::AuthLayer) — for a session,
+    /// neither its `X-MSTR-AuthToken` (even one set with [`header`](Self::header)) nor its
+    /// cookies: the request goes out as from a new, anonymous client.
     pub fn without_auth(mut self) -> Self {
         self.include_auth = false;
         self
@@ -204,9 +205,11 @@ impl RequestBuilder {
         }
         let url = self.url?;
         let mut headers = self.headers;
-        if !self.include_auth {
-            // the caller asked for no auth: a token set by hand goes too
-            headers.remove(AUTH_TOKEN_HEADER);
+        if !self.include_auth
+            && let Some(layer) = &self.client.inner.auth
+        {
+            // the caller asked for no auth: a credential set by hand goes too
+            layer.strip(&mut headers);
         }
         transport::execute(
             &self.client,

@@ -1,9 +1,6 @@
-use http::HeaderMap;
-use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::BaseUrl;
-use crate::cookies::CookieJar;
 
 #[test]
 fn base_url_gets_a_trailing_slash() {
@@ -108,92 +105,6 @@ fn same_origin_needs_scheme_host_and_port() {
     assert!(!base.is_same_origin(&host));
 }
 
-fn set_cookies(lines: &[&str]) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    for l in lines {
-        h.append(http::header::SET_COOKIE, l.parse().unwrap());
-    }
-    h
-}
-
-#[test]
-fn jar_sends_cookies_under_their_path_only() {
-    let mut jar = CookieJar::default();
-    let login = Url::parse("http://h/MicroStrategyLibrary/api/auth/login").unwrap();
-    jar.store(
-        &login,
-        &set_cookies(&["JSESSIONID=ABC; Path=/MicroStrategyLibrary; HttpOnly"]),
-    );
-    let inside = Url::parse("http://h/MicroStrategyLibrary/api/projects").unwrap();
-    let outside = Url::parse("http://h/MicroStrategyLibraryX/api").unwrap();
-    let header = jar.header_for(&inside).unwrap();
-    assert_eq!(header.to_str().unwrap(), "JSESSIONID=ABC");
-    assert!(header.is_sensitive());
-    assert!(jar.header_for(&outside).is_none());
-}
-
-#[test]
-fn jar_replaces_same_name_and_honours_max_age_zero() {
-    let mut jar = CookieJar::default();
-    let url = Url::parse("http://h/api/x").unwrap();
-    jar.store(&url, &set_cookies(&["a=1; Path=/", "b=2; Path=/"]));
-    jar.store(
-        &url,
-        &set_cookies(&["a=3; Path=/", "b=; Path=/; Max-Age=0"]),
-    );
-    let listed: Vec<(String, String)> = jar
-        .list()
-        .into_iter()
-        .map(|(n, v)| (n, v.expose_secret().to_owned()))
-        .collect();
-    assert_eq!(listed, vec![("a".to_owned(), "3".to_owned())]);
-}
-
-#[test]
-fn secure_cookies_stay_off_plain_http() {
-    let mut jar = CookieJar::default();
-    let url = Url::parse("https://h/api/x").unwrap();
-    jar.store(&url, &set_cookies(&["s=1; Path=/; Secure"]));
-    assert!(jar.header_for(&url).is_some());
-    assert!(
-        jar.header_for(&Url::parse("http://h/api/x").unwrap())
-            .is_none()
-    );
-}
-
-#[test]
-fn jar_debug_shows_names_not_values() {
-    let mut jar = CookieJar::default();
-    jar.insert("JSESSIONID", SecretString::from("s3cr3t-cookie"))
-        .unwrap();
-    let shown = format!("{jar:?}");
-    assert!(shown.contains("JSESSIONID"));
-    assert!(!shown.contains("s3cr3t-cookie"));
-}
-
-#[test]
-fn client_debug_redacts_the_token() {
-    let client = crate::Client::builder("http://h/api/").build().unwrap();
-    client
-        .set_auth_token(SecretString::from("tok-secret-123"))
-        .unwrap();
-    let shown = format!("{client:?}");
-    assert!(!shown.contains("tok-secret-123"), "{shown}");
-    assert!(shown.contains("redacted"));
-}
-
-#[test]
-fn a_token_that_is_not_a_header_value_is_refused_and_the_old_one_kept() {
-    let client = crate::Client::builder("http://h/api/").build().unwrap();
-    client.set_auth_token(SecretString::from("good")).unwrap();
-    assert!(
-        client
-            .set_auth_token(SecretString::from("bad\nvalue"))
-            .is_err()
-    );
-    assert_eq!(client.auth_token().unwrap().expose_secret(), "good");
-}
-
 #[test]
 fn builder_reports_the_first_bad_setting_at_build() {
     let err = crate::Client::builder("http://h/api/")
@@ -206,19 +117,4 @@ fn builder_reports_the_first_bad_setting_at_build() {
         .build()
         .unwrap_err();
     assert!(matches!(err, mstr_rest_error::Error::Config(_)));
-}
-
-#[test]
-fn the_reused_cookie_header_follows_every_change() {
-    let mut jar = CookieJar::default();
-    let url = Url::parse("http://h/api/x").unwrap();
-    jar.store(&url, &set_cookies(&["a=1; Path=/"]));
-    assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=1");
-    assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=1");
-    jar.store(&url, &set_cookies(&["a=2; Path=/"]));
-    assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=2");
-    jar.insert("b", SecretString::from("3")).unwrap();
-    assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=2; b=3");
-    jar.clear();
-    assert!(jar.header_for(&url).is_none());
 }

@@ -1,16 +1,17 @@
-//! Sending: origin-scoped auth, redirects followed by hand, errors typed, one span each.
+//! Sending: origin-scoped credentials (through the auth layer), redirects followed by hand, errors typed, one span each.
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use mstr_rest_error::{ApiError, Error, Result, TransportError, TransportKind};
 use tracing::Instrument;
 use tracing::field::Empty;
 use url::Url;
 
-use crate::client::{AUTH_TOKEN_HEADER, Client};
+use crate::auth::{Failure, Replay};
+use crate::client::Client;
 use crate::response::Response;
 use crate::retry::{RetryPolicy, is_idempotent, retry_after, retryable};
 
@@ -31,8 +32,8 @@ pub(crate) struct Prepared {
 /// One attempt's outcome, with what the retry logic needs to know about it.
 struct Attempt {
     result: Result<Response>,
-    /// The token generation the request carried, if it carried one.
-    generation: Option<u64>,
+    /// The stamp of the credential the auth layer added to the hop that answered, if any.
+    stamp: Option<u64>,
     retry_after: Option<Duration>,
 }
 
@@ -74,45 +75,36 @@ pub(crate) async fn execute(client: &Client, req: Prepared) -> Result<Response> 
     .await
 }
 
-/// On `ERR009`, asks the session layer to log in again (once) and replays the request.
-/// The request never ran on the server (it was refused for its session), so replaying it
-/// is safe whatever its method; bodies are held as `Bytes` and so always replayable.
+/// Sends the request; when the auth layer signed it and the answer is an error, lets the
+/// layer decide whether to replay it — once.
 async fn reauthenticating(client: &Client, req: &Prepared) -> Result<Response> {
-    let mut relogged = false;
+    let mut replayed = false;
     loop {
         let attempt = retrying(client, req).await;
-        // Only an answer from a trusted hop (one that carried our token) speaks for the session.
-        let (Err(Error::Api(e)), Some(generation)) = (&attempt.result, attempt.generation) else {
+        // Only an answer from a trusted hop that carried the layer's credential is the layer's.
+        let (Err(Error::Api(e)), Some(stamp), Some(layer)) =
+            (&attempt.result, attempt.stamp, &client.inner.auth)
+        else {
             return attempt.result;
         };
-        if !e.is_session_expired() || is_auth_endpoint(client, &req.url) {
-            return attempt.result;
-        }
-        match client.inner.reauthenticator() {
-            Some(hook) if !relogged => {
-                tracing::info!("session expired; logging in again");
-                if let Err(e) = hook.reauthenticate(generation).await {
-                    // Do not let every later request try (and maybe lock the account).
-                    client.inner.expire_token(generation);
-                    return Err(e);
-                }
-                relogged = true;
-            }
-            _ => {
-                // The server no longer knows this token: stop advertising a session.
-                client.inner.expire_token(generation);
-                return attempt.result;
-            }
+        let path = client
+            .inner
+            .base
+            .relative_path(&req.url)
+            .unwrap_or_default();
+        let failure = Failure {
+            method: &req.method,
+            path,
+            stamp,
+            error: e,
+            replayed,
+        };
+        match layer.on_error(failure).await {
+            Ok(Replay::Once) if !replayed => replayed = true,
+            Ok(_) => return attempt.result,
+            Err(e) => return Err(e),
         }
     }
-}
-
-fn is_auth_endpoint(client: &Client, url: &Url) -> bool {
-    client.inner.base.is_same_origin(url)
-        && url
-            .path()
-            .strip_prefix(client.inner.base.as_url().path())
-            .is_some_and(|rest| rest.starts_with("auth/"))
 }
 
 async fn retrying(client: &Client, req: &Prepared) -> Attempt {
@@ -163,9 +155,8 @@ async fn retrying(client: &Client, req: &Prepared) -> Attempt {
 /// One request and its redirect chain, sent by hand so that what is secret stays home.
 ///
 /// A hop is *trusted* when it goes to the base origin and every hop before it did too. Only
-/// trusted hops carry the token, the cookies and the credential headers of
-/// [`is_credential_header`]; only their answers set cookies or speak for the session
-/// (`ERR009`). A chain that starts elsewhere, or leaves the base once, is never trusted
+/// trusted hops carry the auth layer's credentials and the credential headers of
+/// [`is_credential_header`]; only their answers reach the layer. A chain that starts elsewhere, or leaves the base once, is never trusted
 /// again: another origin cannot turn a request into an authenticated one by redirecting it
 /// home. The request timeout bounds the whole chain.
 async fn follow(client: &Client, req: &Prepared, timeout: Option<Duration>) -> Attempt {
@@ -176,29 +167,26 @@ async fn follow(client: &Client, req: &Prepared, timeout: Option<Duration>) -> A
     let mut body = req.body.clone();
     let mut trusted = true;
     let mut hops = 0usize;
-    let fail = |result: Error, generation: Option<u64>, retry_after: Option<Duration>| Attempt {
+    let fail = |result: Error, stamp: Option<u64>, retry_after: Option<Duration>| Attempt {
         result: Err(result),
-        generation,
+        stamp,
         retry_after,
     };
     loop {
         trusted = trusted && inner.base.is_same_origin(&url);
-        // The token generation this hop carried; an answer from an untrusted hop carried none.
-        let mut generation = None;
+        // The credential this hop carried; an untrusted hop carries none.
+        let mut stamp = None;
         let mut out = HeaderMap::new();
         for (name, value) in inner.default_headers.iter().chain(req.headers.iter()) {
             if trusted || !is_credential_header(name.as_str()) {
                 out.append(name.clone(), value.clone());
             }
         }
-        if trusted && req.include_auth {
-            if let Some((token, token_generation)) = inner.token_header() {
-                out.insert(AUTH_TOKEN_HEADER, token);
-                generation = Some(token_generation);
-            }
-            if let Some(cookie) = inner.jar().header_for(&url) {
-                out.insert(COOKIE, cookie);
-            }
+        if trusted
+            && req.include_auth
+            && let Some(layer) = &inner.auth
+        {
+            stamp = layer.sign(&url, &mut out);
         }
         let mut builder = inner.http.request(method.clone(), url.clone()).headers(out);
         match &body {
@@ -212,21 +200,21 @@ async fn follow(client: &Client, req: &Prepared, timeout: Option<Duration>) -> A
         if let Some(deadline) = chain_deadline {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                let err = TransportError::new(
+                let err = TransportError::__new(
                     TransportKind::Timeout,
                     "the request timeout passed while following redirects",
                 )
-                .with_request(method.as_str(), display_url(&url));
-                return fail(Error::Transport(err), generation, None);
+                .__with_request(method.as_str(), display_url(&url));
+                return fail(Error::Transport(err), stamp, None);
             }
             builder = builder.timeout(left);
         }
         let resp = match builder.send().await {
             Ok(resp) => resp,
-            Err(e) => return fail(transport_error(e, &method, &url), generation, None),
+            Err(e) => return fail(transport_error(e, &method, &url), stamp, None),
         };
-        if trusted {
-            inner.jar().store(&url, resp.headers());
+        if trusted && let Some(layer) = &inner.auth {
+            layer.observe(&url, resp.headers());
         }
 
         let status = resp.status();
@@ -235,15 +223,15 @@ async fn follow(client: &Client, req: &Prepared, timeout: Option<Duration>) -> A
             && let Some(next) = redirect_target(&url, resp.headers())
         {
             if hops >= inner.max_redirects {
-                let err = TransportError::new(
+                let err = TransportError::__new(
                     TransportKind::Redirect,
                     format!(
                         "more than {} redirects (max_redirects)",
                         inner.max_redirects
                     ),
                 )
-                .with_request(req.method.as_str(), display_url(&req.url));
-                return fail(Error::Transport(err), generation, None);
+                .__with_request(req.method.as_str(), display_url(&req.url));
+                return fail(Error::Transport(err), stamp, None);
             }
             let (next_method, keep_body) = match status {
                 StatusCode::SEE_OTHER => (Method::GET, false),
@@ -258,7 +246,7 @@ async fn follow(client: &Client, req: &Prepared, timeout: Option<Duration>) -> A
                 tracing::debug!("not following a body-carrying redirect to another origin");
                 return Attempt {
                     result: Ok(Response::new(resp, method, &url, inner.max_body_bytes)),
-                    generation,
+                    stamp,
                     retry_after: None,
                 };
             }
@@ -275,11 +263,11 @@ async fn follow(client: &Client, req: &Prepared, timeout: Option<Duration>) -> A
         }
         if status.as_u16() >= 400 {
             let wait = retry_after(status, resp.headers());
-            return fail(Error::Api(read_error(resp).await), generation, wait);
+            return fail(Error::Api(read_error(resp).await), stamp, wait);
         }
         return Attempt {
             result: Ok(Response::new(resp, method, &url, inner.max_body_bytes)),
-            generation,
+            stamp,
             retry_after: None,
         };
     }
@@ -348,7 +336,8 @@ pub(crate) fn transport_error(e: reqwest::Error, method: &Method, url: &Url) -> 
         TransportKind::Other
     };
     Error::Transport(
-        TransportError::new(kind, e.without_url()).with_request(method.as_str(), display_url(url)),
+        TransportError::__new(kind, e.without_url())
+            .__with_request(method.as_str(), display_url(url)),
     )
 }
 

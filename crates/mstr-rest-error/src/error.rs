@@ -49,6 +49,16 @@ pub enum Error {
     /// The call needs a session, and none is held: nothing was sent.
     #[error("not logged in: call login() or connect() first")]
     NotLoggedIn,
+    /// The server kept working past a deadline of ours: a report instance still running, a
+    /// dataset publish still in progress. Every request succeeded; the wait ran out.
+    #[error(transparent)]
+    Deadline(DeadlineError),
+    /// A local writer (a CSV or Arrow sink given by the caller) failed.
+    #[error(transparent)]
+    Io(IoError),
+    /// The blocking API's runtime thread could not start, or has stopped.
+    #[error(transparent)]
+    Worker(WorkerError),
 }
 
 impl Error {
@@ -70,7 +80,10 @@ impl Error {
             | Error::Credential(_)
             | Error::Config(_)
             | Error::Decode(_)
-            | Error::NotLoggedIn => None,
+            | Error::NotLoggedIn
+            | Error::Deadline(_)
+            | Error::Io(_)
+            | Error::Worker(_) => None,
         }
     }
 
@@ -79,9 +92,10 @@ impl Error {
         self.as_api().map(|e| e.status)
     }
 
-    /// True when the request timed out.
+    /// True when a request timed out, or a wait for the server ran past its deadline
+    /// ([`Error::Deadline`]).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Transport(t) if t.is_timeout())
+        matches!(self, Error::Transport(t) if t.is_timeout()) || matches!(self, Error::Deadline(_))
     }
 
     /// True when no connection could be made.
@@ -116,6 +130,24 @@ impl From<CredentialError> for Error {
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Error {
         Error::Config(e)
+    }
+}
+
+impl From<DeadlineError> for Error {
+    fn from(e: DeadlineError) -> Error {
+        Error::Deadline(e)
+    }
+}
+
+impl From<IoError> for Error {
+    fn from(e: IoError) -> Error {
+        Error::Io(e)
+    }
+}
+
+impl From<WorkerError> for Error {
+    fn from(e: WorkerError) -> Error {
+        Error::Worker(e)
     }
 }
 
@@ -154,8 +186,9 @@ pub struct TransportError {
 }
 
 impl TransportError {
-    /// A failure of the given kind, caused by `source`.
-    pub fn new(kind: TransportKind, source: impl Into<BoxError>) -> TransportError {
+    /// Only the transport (`mstr-rest-core`) makes these; not part of the API.
+    #[doc(hidden)]
+    pub fn __new(kind: TransportKind, source: impl Into<BoxError>) -> TransportError {
         TransportError {
             kind,
             method: None,
@@ -164,19 +197,10 @@ impl TransportError {
         }
     }
 
-    /// A timeout caused by `source`.
-    pub fn timeout(source: impl Into<BoxError>) -> TransportError {
-        TransportError::new(TransportKind::Timeout, source)
-    }
-
-    /// A connect failure caused by `source`.
-    pub fn connect(source: impl Into<BoxError>) -> TransportError {
-        TransportError::new(TransportKind::Connect, source)
-    }
-
-    /// Names the request that failed. The URL should carry no query string: queries may
-    /// hold secrets, so callers strip them before calling this.
-    pub fn with_request(mut self, method: impl Into<String>, url: impl Into<String>) -> Self {
+    /// Names the request that failed; not part of the API. The URL carries no query string:
+    /// queries may hold secrets.
+    #[doc(hidden)]
+    pub fn __with_request(mut self, method: impl Into<String>, url: impl Into<String>) -> Self {
         self.method = Some(method.into());
         self.url = Some(url.into());
         self
@@ -463,3 +487,111 @@ impl std::error::Error for DecodeError {
         self.source.as_deref().map(|e| e as _)
     }
 }
+
+/// A wait for the server that ran past its deadline; names what was awaited and the
+/// setting that bounds it.
+#[derive(Debug)]
+pub struct DeadlineError {
+    waited_for: Cow<'static, str>,
+    setting: &'static str,
+    deadline: std::time::Duration,
+}
+
+impl DeadlineError {
+    /// `waited_for` (e.g. "report 0123… to finish running") did not happen within
+    /// `deadline`, the value of the builder setting `setting` (e.g. `poll_deadline`).
+    pub fn new(
+        waited_for: impl Into<Cow<'static, str>>,
+        setting: &'static str,
+        deadline: std::time::Duration,
+    ) -> DeadlineError {
+        DeadlineError {
+            waited_for: waited_for.into(),
+            setting,
+            deadline,
+        }
+    }
+
+    /// The setting that bounds the wait (`poll_deadline`, `publish_timeout`).
+    pub fn setting(&self) -> &'static str {
+        self.setting
+    }
+
+    /// The deadline that passed.
+    pub fn deadline(&self) -> std::time::Duration {
+        self.deadline
+    }
+}
+
+impl fmt::Display for DeadlineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "gave up waiting for {} after {:?} ({}); the server may still be working: raise {} or check the job on the server",
+            self.waited_for, self.deadline, self.setting, self.setting
+        )
+    }
+}
+
+impl std::error::Error for DeadlineError {}
+
+/// A local writer that failed; [`source`](std::error::Error::source) is the `std::io::Error`.
+#[derive(Debug)]
+pub struct IoError {
+    what: Cow<'static, str>,
+    source: std::io::Error,
+}
+
+impl IoError {
+    /// Writing to `what` (e.g. "the CSV writer") failed with `source`.
+    pub fn new(what: impl Into<Cow<'static, str>>, source: std::io::Error) -> IoError {
+        IoError {
+            what: what.into(),
+            source,
+        }
+    }
+
+    /// The I/O error's kind.
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.source.kind()
+    }
+}
+
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "writing to {} failed; nothing is wrong with the server: check the destination (disk space, a closed pipe, permissions)",
+            self.what
+        )
+    }
+}
+
+impl std::error::Error for IoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// The blocking API's runtime thread could not start or has stopped.
+#[derive(Debug)]
+pub struct WorkerError {
+    message: Cow<'static, str>,
+}
+
+impl WorkerError {
+    /// A worker failure described by `message`.
+    pub fn new(message: impl Into<Cow<'static, str>>) -> WorkerError {
+        WorkerError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for WorkerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for WorkerError {}

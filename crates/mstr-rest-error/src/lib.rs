@@ -33,8 +33,8 @@ mod error;
 
 pub use api::{ApiError, ApiErrorKind, ApiSubError, BODY_EXCERPT_LIMIT};
 pub use error::{
-    BoxError, ConfigError, CredentialError, CredentialErrorKind, DecodeError, Error, Result,
-    TransportError, TransportKind,
+    BoxError, ConfigError, CredentialError, CredentialErrorKind, DeadlineError, DecodeError, Error,
+    IoError, Result, TransportError, TransportKind, WorkerError,
 };
 
 #[cfg(test)]

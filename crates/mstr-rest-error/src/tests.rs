@@ -196,10 +196,14 @@ fn non_object_json_is_unknown() {
 fn error_display_never_repeats_its_source() {
     let io = std::io::Error::other("socket closed by peer xyzzy");
     let cases: Vec<Error> = vec![
-        Error::Transport(TransportError::timeout(std::io::Error::other(
-            "xyzzy timeout",
-        ))),
-        Error::Transport(TransportError::connect(io).with_request("GET", "http://h/api/x")),
+        Error::Transport(TransportError::__new(
+            TransportKind::Timeout,
+            std::io::Error::other("xyzzy timeout"),
+        )),
+        Error::Transport(
+            TransportError::__new(TransportKind::Connect, io)
+                .__with_request("GET", "http://h/api/x"),
+        ),
         Error::Credential(
             CredentialError::not_found("env:MSTR_PASSWORD", "the variable is not set")
                 .for_field("password")
@@ -224,9 +228,9 @@ fn error_display_never_repeats_its_source() {
 
 #[test]
 fn transport_error_answers_timeout_and_connect() {
-    let t: Error = TransportError::timeout(std::io::Error::other("t")).into();
+    let t: Error = TransportError::__new(TransportKind::Timeout, std::io::Error::other("t")).into();
     assert!(t.is_timeout() && !t.is_connect());
-    let c: Error = TransportError::connect(std::io::Error::other("c")).into();
+    let c: Error = TransportError::__new(TransportKind::Connect, std::io::Error::other("c")).into();
     assert!(c.is_connect() && !c.is_timeout());
     assert!(c.source().is_some(), "the cause stays reachable");
 }

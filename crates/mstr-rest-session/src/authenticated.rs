@@ -16,8 +16,6 @@ use crate::relogin::{Recipe, SourcePlan};
 use crate::session::{Session, SessionBuilder};
 use crate::source::{DynSource, SecretSource};
 
-type Configure = Box<dyn FnOnce(SessionBuilder) -> SessionBuilder + Send>;
-
 /// A [`Session`] that logs in when made and logs out when done, like the Python
 /// library's `AuthenticatedMSTRRESTSession` context manager.
 ///
@@ -52,7 +50,6 @@ pub struct AuthenticatedSession {
 
 /// Configures an [`AuthenticatedSession`]. Nothing is resolved until `connect()`.
 #[must_use = "a builder does nothing until .connect() or .run() is awaited"]
-#[derive(Default)]
 pub struct AuthenticatedSessionBuilder {
     base_url: Option<Box<dyn DynSource>>,
     identity_token: Option<Box<dyn DynSource>>,
@@ -62,14 +59,24 @@ pub struct AuthenticatedSessionBuilder {
     ldap: bool,
     keep_session_open: bool,
     no_relogin: bool,
-    keepalive: Option<std::time::Duration>,
-    configure: Option<Configure>,
+    /// The session's settings; its base URL is set once the source is resolved.
+    session: SessionBuilder,
 }
 
 impl AuthenticatedSession {
     /// Starts a builder.
     pub fn builder() -> AuthenticatedSessionBuilder {
-        AuthenticatedSessionBuilder::default()
+        AuthenticatedSessionBuilder {
+            base_url: None,
+            identity_token: None,
+            api_key: None,
+            username: None,
+            password: None,
+            ldap: false,
+            keep_session_open: false,
+            no_relogin: false,
+            session: Session::builder(""),
+        }
     }
 
     /// A clone of the session handle (it stays usable after `close()`, but logged out).
@@ -192,26 +199,19 @@ impl AuthenticatedSessionBuilder {
         self
     }
 
-    /// Sends `PUT sessions` every `period` while connected (see
-    /// [`SessionBuilder::keepalive`]).
-    pub fn keepalive(mut self, period: std::time::Duration) -> Self {
-        self.keepalive = Some(period);
-        self
-    }
-
-    /// Adjusts the session's transport settings (timeouts, TLS, proxy) before it is built.
+    /// Adjusts the session's settings — transport (timeouts, TLS, proxy), keep-alive,
+    /// application type — before it is built; the base URL comes from its source.
     ///
     /// ```
     /// # use std::time::Duration;
-    /// let builder = mstr_rest_session::AuthenticatedSession::builder()
-    ///     .session(|b| b.timeout(Duration::from_secs(30)));
+    /// let builder = mstr_rest_session::AuthenticatedSession::builder().session(|s| {
+    ///     s.transport(|t| t.timeout(Duration::from_secs(30)))
+    ///         .keepalive(Duration::from_secs(600))
+    /// });
     /// # let _ = builder;
     /// ```
-    pub fn session(
-        mut self,
-        configure: impl FnOnce(SessionBuilder) -> SessionBuilder + Send + 'static,
-    ) -> Self {
-        self.configure = Some(Box::new(configure));
+    pub fn session(mut self, configure: impl FnOnce(SessionBuilder) -> SessionBuilder) -> Self {
+        self.session = configure(self.session);
         self
     }
 
@@ -233,15 +233,12 @@ impl AuthenticatedSessionBuilder {
             ldap,
             keep_session_open,
             no_relogin,
-            keepalive,
-            configure,
+            session: builder,
         } = self;
         let base_url = base_url
             .ok_or_else(|| Error::config("no base URL: call .base_url(..) on the builder"))?;
-        if let Some(period) = keepalive {
-            // Refused before any source is resolved.
-            crate::keepalive::check_period(period)?;
-        }
+        // Settings that cannot work are refused before any source is resolved.
+        builder.check()?;
         match (&identity_token, &api_key, &username, &password) {
             (None, None, Some(_), None) => {
                 return Err(Error::config(
@@ -283,14 +280,7 @@ impl AuthenticatedSessionBuilder {
         let base_url = resolve("base_url", &*base_url).await?;
         let credentials = plan.credentials().await?;
 
-        let mut builder = Session::builder(base_url.expose_secret());
-        if let Some(configure) = configure {
-            builder = configure(builder);
-        }
-        if let Some(period) = keepalive {
-            builder = builder.keepalive(period);
-        }
-        let session = builder.build()?;
+        let session = builder.base_url(base_url.expose_secret()).build()?;
         session.login(credentials).await?;
         if !no_relogin {
             session.install_recipe(Recipe::Sources(Arc::new(plan)));
@@ -359,7 +349,7 @@ impl fmt::Debug for AuthenticatedSessionBuilder {
             .field("ldap", &self.ldap)
             .field("logout_on_close", &!self.keep_session_open)
             .field("relogin", &!self.no_relogin)
-            .field("keepalive", &self.keepalive)
+            .field("session", &self.session)
             .finish()
     }
 }

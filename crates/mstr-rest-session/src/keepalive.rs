@@ -42,6 +42,8 @@ pub(crate) enum Ticks {
     /// Every `Duration`, first after one period.
     Every(Duration),
     /// One tick per message, for tests (used once: a restarted task has no sender).
+    // Built only by `SessionBuilder::keepalive_ticks` (feature `test-util`).
+    #[cfg_attr(not(any(test, feature = "test-util")), allow(dead_code))]
     Manual(mpsc::Receiver<()>),
 }
 

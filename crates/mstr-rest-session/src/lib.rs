@@ -30,9 +30,9 @@
 // (tests and benches may use plain operators).
 #![cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 
+mod auth;
 mod authenticated;
-#[cfg(feature = "blocking")]
-pub mod blocking;
+mod cookies;
 mod credentials;
 mod keepalive;
 mod persist;
@@ -41,14 +41,18 @@ mod relogin;
 mod session;
 mod source;
 
+pub use auth::AUTH_TOKEN_HEADER;
 pub use authenticated::{AuthenticatedSession, AuthenticatedSessionBuilder};
+pub use cookies::{MAX_COOKIE_BYTES, MAX_COOKIES};
 pub use credentials::{Credentials, LoginMode};
 pub use keepalive::{MAX_KEEPALIVE, MIN_KEEPALIVE};
 pub use project::{Project, UserInfo};
 pub use session::{DEFAULT_APPLICATION_TYPE, IDENTITY_TOKEN_HEADER, Session, SessionBuilder};
+#[cfg(any(test, feature = "test-util"))]
+pub use source::ManualClock;
 pub use source::{
-    Cached, Clock, Env, FromAsyncFn, FromFn, JsonField, JsonSecret, ManualClock, SecretSource,
-    SharedSource, SystemClock, TryFromFn, cached, env, from_async_fn, from_fn, try_from_fn,
+    Cached, Clock, Env, FromAsyncFn, FromFn, JsonField, JsonSecret, SecretSource, SharedSource,
+    SystemClock, TryFromFn, cached, env, from_async_fn, from_fn, try_from_fn,
 };
 
 pub use mstr_rest_error::{

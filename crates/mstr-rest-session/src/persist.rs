@@ -5,6 +5,8 @@ use mstr_rest_error::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use mstr_rest_core::printable;
+
 use crate::session::{Session, SessionBuilder};
 
 /// Headers the HTTP stack owns; a saved session's copies (a Python dump carries
@@ -47,13 +49,13 @@ impl Session {
         let mut out = String::from("{\"base_url\": ");
         out.push_str(&quote(client.base_url().as_str()));
         out.push_str(", \"cookies\": {");
-        let cookies = client.cookies();
+        let cookies = self.cookies();
         push_pairs(
             &mut out,
             cookies.iter().map(|(n, v)| (n.as_str(), v.expose_secret())),
         );
         out.push_str("}, \"headers\": {");
-        let token = client.auth_token();
+        let token = self.auth_token();
         let defaults = client
             .default_headers()
             .iter()
@@ -121,33 +123,32 @@ impl Session {
             if lower == "x-mstr-authtoken" {
                 token = Some(SecretString::from(value.to_string()));
             } else if !TRANSPORT_HEADERS.contains(&lower.as_str()) {
-                builder = builder.default_header(name, value);
+                builder = builder.transport(|t| t.default_header(name, value));
             }
         }
-        let (client, application_type, keepalive, relogin) = builder.into_parts();
-        if let Some(ticks) = &keepalive {
-            ticks.check()?;
-        }
-        let session = Session::from_parts(client.build()?, application_type, keepalive);
-        if let Some(credentials) = relogin {
-            session.install_recipe(crate::relogin::Recipe::Fixed(credentials));
-        }
-        if cookies.len() > mstr_rest_core::MAX_COOKIES {
+        let session = builder.build()?;
+        if cookies.len() > crate::MAX_COOKIES {
             return Err(Error::config(format!(
                 "the saved session has {} cookies, more than the {} a session keeps; is it a saved session?",
                 cookies.len(),
-                mstr_rest_core::MAX_COOKIES
+                crate::MAX_COOKIES
             )));
         }
         // Every entry or none: a document with one bad cookie is refused, never half restored.
         for (name, value) in cookies {
             session
-                .client()
-                .set_cookie(name, SecretString::from(value.to_owned()))
-                .map_err(|e| Error::config(format!("the saved session is refused: {e}")))?;
+                .auth()
+                .jar()
+                .insert(name, SecretString::from(value.to_owned()))
+                .map_err(|why| {
+                    Error::config(format!(
+                        "the saved session is refused: the cookie {} cannot be sent: {why}",
+                        printable(name)
+                    ))
+                })?;
         }
         if let Some(token) = token {
-            session.client().set_auth_token(token).map_err(|_| {
+            session.auth().set_token(token).map_err(|_| {
                 Error::config("the saved session's x-mstr-authtoken is not a valid header value")
             })?;
         }

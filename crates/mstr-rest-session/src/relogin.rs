@@ -1,21 +1,19 @@
 //! Logging in again after the server expired the session (`ERR009`).
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
-use mstr_rest_core::Reauthenticate;
 use mstr_rest_error::{ApiErrorKind, Error, Result};
 use secrecy::ExposeSecret;
 
 use crate::authenticated::resolve;
 use crate::credentials::Credentials;
-use crate::session::{Inner, Session};
+use crate::session::Session;
 use crate::source::DynSource;
 
 /// What a session replays to log in again.
 #[derive(Clone)]
 pub(crate) enum Recipe {
-    /// Fixed credentials given to [`SessionBuilder::relogin`](crate::SessionBuilder::relogin).
+    /// Fixed credentials given to [`SessionBuilder::relogin_with`](crate::SessionBuilder::relogin_with).
     Fixed(Credentials),
     /// The sources of an `AuthenticatedSession`, resolved afresh each time.
     Sources(Arc<SourcePlan>),
@@ -71,33 +69,19 @@ impl SourcePlan {
     }
 }
 
-/// The hook installed on the client; weak, so the client does not keep its session alive.
-pub(crate) struct Hook(pub(crate) Weak<Inner>);
-
-impl Reauthenticate for Hook {
-    fn reauthenticate(&self, stale: u64) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async move {
-            let Some(inner) = self.0.upgrade() else {
-                return Err(Error::NotLoggedIn);
-            };
-            Session::from_inner(inner).relogin(stale).await
-        })
-    }
-}
-
 impl Session {
     /// Logs in again with the stored recipe. Single flight: callers that saw the same
     /// expired token wait for one login, then find the generation moved on.
     pub(crate) async fn relogin(&self, stale: u64) -> Result<()> {
         let _flight = self.relogin_flight().lock().await;
-        if self.client().token_generation() != stale {
+        if self.auth().generation() != stale {
             return Ok(());
         }
         let Some(recipe) = self.recipe() else {
             return Err(Error::NotLoggedIn);
         };
         // The old HTTP session is dead: its cookie must not ride along (Python pitfall 7).
-        self.client().clear_cookies();
+        self.auth().jar().clear();
         match recipe {
             Recipe::Fixed(credentials) => self.login_inner(credentials).await,
             Recipe::Sources(plan) => {

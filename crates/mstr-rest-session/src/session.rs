@@ -4,15 +4,16 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use mstr_rest_core::{AUTH_TOKEN_HEADER, Client, ClientBuilder, Method, RequestBuilder};
+use mstr_rest_core::{Client, ClientBuilder, Method, RequestBuilder};
 use mstr_rest_error::{Error, Result};
 use secrecy::SecretString;
 use tracing::Instrument;
 
+use crate::auth::{AUTH_TOKEN_HEADER, AuthState};
 use crate::credentials::{Credentials, DelegateBody, LoginBody};
 use crate::keepalive::{KeepAlive, Ticks};
 use crate::project::{Project, UserInfo};
-use crate::relogin::{Hook, Recipe};
+use crate::relogin::Recipe;
 
 /// The header in which `POST auth/identityToken` returns the new identity token.
 pub const IDENTITY_TOKEN_HEADER: &str = "X-MSTR-IdentityToken";
@@ -44,6 +45,7 @@ pub struct Session {
 
 pub(crate) struct Inner {
     client: Client,
+    auth: Arc<AuthState>,
     application_type: i32,
     projects: RwLock<Option<Arc<Vec<Project>>>>,
     recipe: RwLock<Option<Recipe>>,
@@ -52,8 +54,23 @@ pub(crate) struct Inner {
     keepalive: KeepAlive,
 }
 
-/// Builds a [`Session`]; every transport setting of [`ClientBuilder`] is here too.
-/// Setters never fail: [`build`](SessionBuilder::build) reports the first bad value.
+/// Builds a [`Session`]. Setters never fail: [`build`](SessionBuilder::build) reports the
+/// first bad value.
+///
+/// The transport's settings — timeouts, TLS, proxy, headers, retries, limits — are those of
+/// [`ClientBuilder`], reached with [`transport`](Self::transport); the session's own are here.
+/// The same builder makes a blocking session (`build_blocking`, feature `blocking`).
+///
+/// ```
+/// # use std::time::Duration;
+/// use mstr_rest_session::Session;
+/// let session = Session::builder("https://env.example.com/MicroStrategyLibrary/api/")
+///     .transport(|t| t.timeout(Duration::from_secs(30)).max_redirects(3))
+///     .keepalive(Duration::from_secs(600))
+///     .build()?;
+/// # drop(session);
+/// # Ok::<(), mstr_rest_session::Error>(())
+/// ```
 #[must_use = "a builder does nothing until .build() is called"]
 pub struct SessionBuilder {
     client: ClientBuilder,
@@ -63,76 +80,9 @@ pub struct SessionBuilder {
 }
 
 impl SessionBuilder {
-    /// Whole-request timeout; default [`mstr_rest_core::DEFAULT_TIMEOUT`] (120 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.client = self.client.timeout(timeout);
-        self
-    }
-
-    /// No whole-request timeout (the connect timeout still applies).
-    pub fn no_timeout(mut self) -> Self {
-        self.client = self.client.no_timeout();
-        self
-    }
-
-    /// Connect timeout; default [`mstr_rest_core::DEFAULT_CONNECT_TIMEOUT`] (10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.client = self.client.connect_timeout(timeout);
-        self
-    }
-
-    /// The `User-Agent`; default `mstr-rest/<version>`.
-    pub fn user_agent(mut self, value: impl Into<String>) -> Self {
-        self.client = self.client.user_agent(value);
-        self
-    }
-
-    /// A header sent on every request (to the base origin only, for `X-MSTR-*` names).
-    pub fn default_header(mut self, name: &str, value: &str) -> Self {
-        self.client = self.client.default_header(name, value);
-        self
-    }
-
-    /// Trusts an extra root certificate (PEM).
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.client = self.client.add_root_certificate_pem(pem);
-        self
-    }
-
-    /// A client certificate and key (PEM) for mutual TLS.
-    pub fn identity_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.client = self.client.identity_pem(pem);
-        self
-    }
-
-    /// Accepts any server certificate. **Dangerous**; logs a warning at `build()`.
-    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.client = self.client.danger_accept_invalid_certs(accept);
-        self
-    }
-
-    /// Sends every request through this proxy.
-    pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.client = self.client.proxy(url);
-        self
-    }
-
-    /// Ignores proxy settings from the environment.
-    pub fn no_proxy(mut self) -> Self {
-        self.client = self.client.no_proxy();
-        self
-    }
-
-    /// How many redirects to follow (default 10).
-    pub fn max_redirects(mut self, n: usize) -> Self {
-        self.client = self.client.max_redirects(n);
-        self
-    }
-
-    /// The largest response body read whole (default 256 MiB, decompressed); see
-    /// [`ClientBuilder::max_body_bytes`].
-    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.client = self.client.max_body_bytes(bytes);
+    /// Adjusts the transport settings (see [`ClientBuilder`]): `|t| t.timeout(..).proxy(..)`.
+    pub fn transport(mut self, configure: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Self {
+        self.client = configure(self.client);
         self
     }
 
@@ -143,18 +93,11 @@ impl SessionBuilder {
         self
     }
 
-    /// How transient failures are retried (default: 2 retries with back-off, idempotent
-    /// requests only; see [`RetryPolicy`](mstr_rest_core::RetryPolicy)).
-    pub fn retry(mut self, policy: mstr_rest_core::RetryPolicy) -> Self {
-        self.client = self.client.retry(policy);
-        self
-    }
-
     /// Logs in again with `credentials` when the server expires the session (`ERR009`),
     /// then replays the request that found out — once. Concurrent requests share one
     /// login. Off by default for a plain `Session` (an
     /// [`AuthenticatedSession`](crate::AuthenticatedSession) does it from its sources).
-    pub fn relogin(mut self, credentials: Credentials) -> Self {
+    pub fn relogin_with(mut self, credentials: Credentials) -> Self {
         self.relogin = Some(credentials);
         self
     }
@@ -170,8 +113,23 @@ impl SessionBuilder {
 
     /// Drives the keep-alive by hand, one `PUT sessions` per message: for tests, which must
     /// not wait for real time to pass. The task ends (and drops `ticks`) on logout.
+    #[cfg(any(test, feature = "test-util"))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     pub fn keepalive_ticks(mut self, ticks: tokio::sync::mpsc::Receiver<()>) -> Self {
         self.keepalive = Some(Ticks::Manual(ticks));
+        self
+    }
+
+    /// Refuses settings that cannot work, before anything is resolved or sent.
+    pub(crate) fn check(&self) -> Result<()> {
+        match &self.keepalive {
+            Some(ticks) => ticks.check(),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn base_url(mut self, base_url: &str) -> Self {
+        self.client = self.client.base_url(base_url);
         self
     }
 
@@ -181,11 +139,21 @@ impl SessionBuilder {
     /// [`Error::Config`] naming the bad value: a base URL without `http(s)` scheme or host,
     /// an invalid header, certificate or proxy, a keep-alive period that cannot work.
     pub fn build(self) -> Result<Session> {
-        if let Some(ticks) = &self.keepalive {
-            ticks.check()?;
-        }
-        let session =
-            Session::from_parts(self.client.build()?, self.application_type, self.keepalive);
+        self.check()?;
+        let auth = Arc::new(AuthState::default());
+        let client = self.client.auth_layer(auth.clone()).build()?;
+        let session = Session {
+            inner: Arc::new(Inner {
+                client,
+                auth,
+                application_type: self.application_type,
+                projects: RwLock::new(None),
+                recipe: RwLock::new(None),
+                relogin_flight: tokio::sync::Mutex::new(()),
+                keepalive: KeepAlive::new(self.keepalive),
+            }),
+        };
+        session.inner.auth.bind(Arc::downgrade(&session.inner));
         if let Some(credentials) = self.relogin {
             session.install_recipe(Recipe::Fixed(credentials));
         }
@@ -216,9 +184,20 @@ impl Session {
         }
     }
 
-    /// The transport underneath: base URL, token and cookies.
+    /// The transport underneath (base URL, settings). It signs requests with this session's
+    /// credentials but offers no way to change them: only the session's methods do.
     pub fn client(&self) -> &Client {
         &self.inner.client
+    }
+
+    /// The token, when one is held: the secret [`to_json`](Self::to_json) saves.
+    pub fn auth_token(&self) -> Option<SecretString> {
+        self.inner.auth.token()
+    }
+
+    /// Name and value of each cookie the session holds for the base origin.
+    pub fn cookies(&self) -> Vec<(String, SecretString)> {
+        self.inner.auth.jar().list()
     }
 
     /// A request with any method to `path` (relative to the base URL, or absolute).
@@ -321,8 +300,8 @@ impl Session {
             ))
         })?;
         self.inner
-            .client
-            .set_auth_token(SecretString::from(token.to_owned()))?;
+            .auth
+            .set_token(SecretString::from(token.to_owned()))?;
         self.clear_projects();
         Ok(())
     }
@@ -352,14 +331,13 @@ impl Session {
     /// Forgets the token, the cookies and the project cache without telling the server.
     pub fn forget(&self) {
         self.inner.keepalive.stop();
-        self.inner.client.clear_auth_token();
-        self.inner.client.clear_cookies();
+        self.inner.auth.clear();
         self.clear_projects();
     }
 
     /// True when a token is held. Sends nothing: the server may have expired it.
     pub fn has_session(&self) -> bool {
-        self.inner.client.has_auth_token()
+        self.inner.auth.has_token()
     }
 
     fn require_session(&self) -> Result<()> {
@@ -471,21 +449,8 @@ impl Session {
             .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    pub(crate) fn from_parts(
-        client: Client,
-        application_type: i32,
-        keepalive: Option<Ticks>,
-    ) -> Session {
-        Session {
-            inner: Arc::new(Inner {
-                client,
-                application_type,
-                projects: RwLock::new(None),
-                recipe: RwLock::new(None),
-                relogin_flight: tokio::sync::Mutex::new(()),
-                keepalive: KeepAlive::new(keepalive),
-            }),
-        }
+    pub(crate) fn auth(&self) -> &AuthState {
+        &self.inner.auth
     }
 
     pub(crate) fn relogin_flight(&self) -> &tokio::sync::Mutex<()> {
@@ -503,9 +468,6 @@ impl Session {
             .recipe
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some(recipe);
-        self.inner
-            .client
-            .set_reauthenticator(Arc::new(Hook(Arc::downgrade(&self.inner))));
     }
 
     pub(crate) fn recipe(&self) -> Option<Recipe> {
@@ -517,21 +479,11 @@ impl Session {
     }
 }
 
-impl SessionBuilder {
-    pub(crate) fn into_parts(self) -> (ClientBuilder, i32, Option<Ticks>, Option<Credentials>) {
-        (
-            self.client,
-            self.application_type,
-            self.keepalive,
-            self.relogin,
-        )
-    }
-}
-
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("client", &self.inner.client)
+            .field("auth", &self.inner.auth)
             .field("application_type", &self.inner.application_type)
             .finish()
     }

@@ -47,8 +47,8 @@ async fn overhead(emulator: &Emulator) {
         .login(Credentials::standard("dave", "hellodave"))
         .await
         .unwrap();
-    let token = session.client().auth_token().unwrap();
-    let cookie = session.client().cookies();
+    let token = session.auth_token().unwrap();
+    let cookie = session.cookies();
     let cookie_header = cookie
         .iter()
         .map(|(n, v)| format!("{n}={}", mstr_rest::ExposeSecret::expose_secret(v)))

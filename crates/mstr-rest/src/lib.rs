@@ -80,7 +80,7 @@ pub use mstr_rest_api::{data, objects, push};
 /// The blocking API (feature `blocking`).
 #[cfg(feature = "blocking")]
 #[doc(inline)]
-pub use mstr_rest_session::blocking;
+pub use mstr_rest_api::blocking;
 
 /// AWS Secrets Manager and SSM Parameter Store sources (feature `aws`).
 #[cfg(feature = "aws")]

@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::time::Duration;
 
+use mstr_rest::MAX_COOKIES;
 use mstr_rest::data::{DataApi, PromptAnswer};
 use mstr_rest::prelude::*;
-use mstr_rest::{MAX_COOKIES, TransportKind};
 use serde_json::json;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -74,7 +74,7 @@ async fn a_response_body_past_max_body_bytes_is_an_error_naming_the_setting() {
             .mount(&server)
             .await;
         let session = Session::builder(base_url(&server))
-            .max_body_bytes(1024 * 1024)
+            .transport(|t| t.max_body_bytes(1024 * 1024))
             .build()
             .unwrap();
         let resp = session.get("big").send().await.unwrap();
@@ -127,7 +127,7 @@ async fn the_cookie_jar_keeps_the_newest_fifty_and_ignores_oversized_cookies() {
         session.get("huge").send().await.unwrap();
         session.get("probe").send().await.unwrap();
 
-        let jar = session.client().cookies();
+        let jar = session.cookies();
         assert_eq!(jar.len(), MAX_COOKIES);
         assert!(
             jar.iter().all(|(name, _)| name.starts_with("c89_")),
@@ -191,10 +191,11 @@ async fn a_server_that_asks_the_same_prompt_for_ever_is_answered_a_bounded_numbe
             .open()
             .await
             .unwrap_err();
-        let Error::Transport(t) = &err else {
+        let Error::Deadline(d) = &err else {
             panic!("{err:?}")
         };
-        assert_eq!(t.kind(), TransportKind::Timeout);
+        assert_eq!(d.setting(), "poll_deadline");
+        assert!(err.to_string().contains("poll_deadline"), "{err}");
         let rounds = answers_sent(&received(&server).await) - before;
         assert!(
             (1..=3).contains(&rounds),

@@ -91,12 +91,14 @@ async fn duration_max_settings_work_as_no_limit() {
             .mount(&server)
             .await;
         let session = Session::builder(base_url(&server))
-            .retry(
-                RetryPolicy::default()
-                    .deadline(Duration::MAX)
-                    .base_delay(Duration::from_millis(1))
-                    .max_delay(Duration::MAX),
-            )
+            .transport(|t| {
+                t.retry(
+                    RetryPolicy::default()
+                        .deadline(Duration::MAX)
+                        .base_delay(Duration::from_millis(1))
+                        .max_delay(Duration::MAX),
+                )
+            })
             .build()
             .unwrap();
         session.get("flaky").send().await.unwrap();
@@ -161,7 +163,7 @@ async fn keepalive_periods_that_cannot_work_are_refused_before_anything_happens(
                     counter.fetch_add(1, Ordering::SeqCst);
                     "http://127.0.0.1:1/api/"
                 }))
-                .keepalive(period)
+                .session(|s| s.keepalive(period))
                 .connect()
                 .await;
             let err = config_err(connected);

@@ -47,7 +47,7 @@ async fn caller_set_credential_headers_do_not_follow_a_hop_to_another_origin() {
                 .mount(&base)
                 .await;
             let session = Session::builder(base_url(&base))
-                .default_header("Authorization", "Bearer default-secret")
+                .transport(|t| t.default_header("Authorization", "Bearer default-secret"))
                 .build()
                 .unwrap();
             session
@@ -174,7 +174,7 @@ async fn an_err009_from_another_origin_neither_expires_the_session_nor_logs_in_a
             .mount(&base)
             .await;
         let session = Session::builder(base_url(&base))
-            .relogin(Credentials::standard("dave", "hellodave"))
+            .relogin_with(Credentials::standard("dave", "hellodave"))
             .build()
             .unwrap();
         session
@@ -226,7 +226,7 @@ async fn a_redirect_loop_is_an_error_and_zero_redirects_returns_the_3xx() {
         );
 
         let session = Session::builder(base_url(&base))
-            .max_redirects(0)
+            .transport(|t| t.max_redirects(0))
             .build()
             .unwrap();
         let resp = session.get("loop").send().await.unwrap();
@@ -251,8 +251,8 @@ async fn the_request_timeout_bounds_the_whole_redirect_chain() {
         catch_all(&base, 200).await;
         // Each hop alone is well inside the timeout; the five together are not.
         let session = Session::builder(base_url(&base))
-            .timeout(Duration::from_millis(500))
-            .retry(RetryPolicy::none())
+            .transport(|t| t.timeout(Duration::from_millis(500)))
+            .transport(|t| t.retry(RetryPolicy::none()))
             .build()
             .unwrap();
         let err = session.get("hop0").send().await.unwrap_err();

@@ -4,7 +4,7 @@
 use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use mstr_rest_error::{TransportError, TransportKind};
+use mstr_rest_error::IoError;
 use mstr_rest_session::{Error, Result};
 
 use super::decode::{Columns, Decoded, Row};
@@ -68,8 +68,8 @@ pub(crate) fn row(out: &mut Vec<u8>, row: &Row) {
     out.extend_from_slice(b"\r\n");
 }
 
-fn io_error(e: std::io::Error) -> Error {
-    Error::Transport(TransportError::new(TransportKind::Body, e))
+pub(crate) fn io_error(e: std::io::Error) -> Error {
+    Error::Io(IoError::new("the CSV writer", e))
 }
 
 /// Writes the header once, then each page's rows as one buffered write.

@@ -55,7 +55,7 @@
 
 use mstr_rest_session::Session;
 
-mod csv;
+pub(crate) mod csv;
 mod decode;
 mod prompts;
 mod query;
@@ -63,8 +63,6 @@ mod values;
 
 #[cfg(feature = "arrow")]
 mod arrow;
-#[cfg(feature = "blocking")]
-mod blocking;
 
 #[cfg(test)]
 mod tests;
@@ -72,11 +70,10 @@ mod tests;
 #[cfg(feature = "arrow")]
 #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
 pub use arrow::schema as arrow_schema;
-#[cfg(feature = "blocking")]
-#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-pub use blocking::{BlockingDataApi, BlockingReportQuery};
+pub(crate) use decode::Decoded;
 pub use decode::{AttributeColumn, Axis, Columns, MetricColumn, Row, Subtotals};
 pub use prompts::{Prompt, PromptAnswer, PromptType};
+pub(crate) use query::Kind;
 pub use query::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_PROMPT_ROUNDS, DEFAULT_PAGE_SIZE,
     Instance, Page, ReportQuery,

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
 
 use mstr_rest_core::{Method, RequestBuilder};
-use mstr_rest_error::TransportError;
+use mstr_rest_error::DeadlineError;
 use mstr_rest_session::{Error, Result, Session};
 
 use super::decode::{self, Decoded, Formatted, Options, PageShape, Paging, Row, Subtotals};
@@ -70,8 +70,14 @@ fn fields(formatted: bool) -> &'static str {
 /// [`write_csv`](Self::write_csv) (or `record_batches`, feature `arrow`).
 #[derive(Debug, Clone)]
 #[must_use = "a query does nothing until it is opened or streamed"]
-pub struct ReportQuery {
-    session: Session,
+pub struct ReportQuery<S = Session> {
+    pub(crate) session: S,
+    spec: Spec,
+}
+
+/// What a [`ReportQuery`] asks for, apart from the session it runs on.
+#[derive(Debug, Clone)]
+pub(crate) struct Spec {
     kind: Kind,
     id: String,
     project: Option<String>,
@@ -91,10 +97,9 @@ pub struct ReportQuery {
     answers: Vec<PromptAnswer>,
 }
 
-impl ReportQuery {
-    pub(crate) fn new(session: Session, kind: Kind, id: &str) -> Self {
-        Self {
-            session,
+impl<S> ReportQuery<S> {
+    pub(crate) fn new(session: S, kind: Kind, id: &str) -> Self {
+        let spec = Spec {
             kind,
             id: id.to_owned(),
             project: None,
@@ -112,6 +117,15 @@ impl ReportQuery {
             max_prompt_rounds: DEFAULT_MAX_PROMPT_ROUNDS,
             reopen_on_expiry: false,
             answers: Vec::new(),
+        };
+        Self { session, spec }
+    }
+
+    /// The same query on another session handle (the blocking one, say).
+    pub(crate) fn on<T>(self, session: T) -> ReportQuery<T> {
+        ReportQuery {
+            session,
+            spec: self.spec,
         }
     }
 
@@ -119,7 +133,7 @@ impl ReportQuery {
     /// [`DEFAULT_MAX_PAGE_BYTES`], 256 MiB). A larger page is an [`Error::Decode`] naming
     /// this setting; lower the [`page_size`](Self::page_size) or raise this.
     pub fn max_page_bytes(mut self, bytes: usize) -> Self {
-        self.max_page_bytes = bytes;
+        self.spec.max_page_bytes = bytes;
         self
     }
 
@@ -134,7 +148,7 @@ impl ReportQuery {
     /// of values with the same count is not. Leave it off where the extract must be one
     /// snapshot, and run it again on the error instead.
     pub fn reopen_on_expiry(mut self, on: bool) -> Self {
-        self.reopen_on_expiry = on;
+        self.spec.reopen_on_expiry = on;
         self
     }
 
@@ -142,46 +156,47 @@ impl ReportQuery {
     /// [`DEFAULT_MAX_PROMPT_ROUNDS`]): a server that asks again after every answer is an
     /// error, not an endless loop. Rounds also stop at the [poll deadline](Self::poll_deadline).
     pub fn max_prompt_rounds(mut self, rounds: u32) -> Self {
-        self.max_prompt_rounds = rounds;
+        self.spec.max_prompt_rounds = rounds;
         self
     }
 
     /// The project (`X-MSTR-ProjectID`) the report lives in. Data calls need one.
     pub fn project(mut self, id: impl Into<String>) -> Self {
-        self.project = Some(id.into());
+        self.spec.project = Some(id.into());
         self
     }
 
     /// Only these attributes (by id), instead of every attribute of the template.
-    pub fn attributes<I, S>(mut self, ids: I) -> Self
+    pub fn attributes<I, T>(mut self, ids: I) -> Self
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
     {
         self.requested("attributes", ids);
         self
     }
 
     /// Only these metrics (by id), instead of every metric of the template.
-    pub fn metrics<I, S>(mut self, ids: I) -> Self
+    pub fn metrics<I, T>(mut self, ids: I) -> Self
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
     {
         self.requested("metrics", ids);
         self
     }
 
-    fn requested<I, S>(&mut self, key: &str, ids: I)
+    fn requested<I, T>(&mut self, key: &str, ids: I)
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
     {
         let list: Vec<Value> = ids
             .into_iter()
             .map(|id| json!({ "id": id.into() }))
             .collect();
         let requested = self
+            .spec
             .body
             .entry("requestedObjects")
             .or_insert_with(|| json!({}));
@@ -192,27 +207,27 @@ impl ReportQuery {
 
     /// A view filter expression (`{"operator", "operands"}`, reference §4.2), sent as is.
     pub fn view_filter(mut self, expression: Value) -> Self {
-        self.body.insert("viewFilter".to_owned(), expression);
+        self.spec.body.insert("viewFilter".to_owned(), expression);
         self
     }
 
     /// Any other key of the instance-creation body (`sorting`, `metricLimits`, `subtotals`, …).
     pub fn body_field(mut self, key: &str, value: Value) -> Self {
-        self.body.insert(key.to_owned(), value);
+        self.spec.body.insert(key.to_owned(), value);
         self
     }
 
     /// Rows per page (default [`DEFAULT_PAGE_SIZE`]; at least 1). A server that caps pages
     /// lower is followed: the stream asks for the rest.
     pub fn page_size(mut self, rows: u32) -> Self {
-        self.page_size = rows.max(1);
+        self.spec.page_size = rows.max(1);
         self
     }
 
     /// Pages in flight at once (default [`DEFAULT_CONCURRENCY`]; at least 1). Rows still
     /// arrive in order, and at most `concurrency + 1` pages are held in memory.
     pub fn concurrency(mut self, pages: usize) -> Self {
-        self.concurrency = pages.max(1);
+        self.spec.concurrency = pages.max(1);
         self
     }
 
@@ -220,7 +235,7 @@ impl ReportQuery {
     /// rows only, so sums over the stream, its CSV or its Arrow batches never double-count).
     /// With [`Subtotals::Include`], [`Row::is_subtotal`] tells total rows apart.
     pub fn subtotals(mut self, which: Subtotals) -> Self {
-        self.subtotals = which;
+        self.spec.subtotals = which;
         self
     }
 
@@ -229,56 +244,59 @@ impl ReportQuery {
     ///
     /// Without it, a report with page-by attributes streams **every** valid page-by
     /// combination, one slice after the other, each row led by its slice's page-by forms.
-    pub fn page_by<I, S>(mut self, element_ids: I) -> Self
+    pub fn page_by<I, T>(mut self, element_ids: I) -> Self
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
     {
         let ids: Vec<Value> = element_ids
             .into_iter()
             .map(|id| json!({ "id": id.into() }))
             .collect();
-        self.body
+        self.spec
+            .body
             .insert("currentPageBy".to_owned(), Value::Array(ids));
-        self.page_by_chosen = true;
+        self.spec.page_by_chosen = true;
         self
     }
 
     /// Also fetch formatted metric values into [`Row::formatted`] (default off: the server
     /// is asked to leave them out).
     pub fn formatted(mut self, on: bool) -> Self {
-        self.formatted = on;
+        self.spec.formatted = on;
         self
     }
 
     /// Whether to send `Prefer: respond-async` (default on), so a slow report answers 202 and
     /// is polled instead of holding the request open.
     pub fn respond_async(mut self, on: bool) -> Self {
-        self.respond_async = on;
+        self.spec.respond_async = on;
         self
     }
 
     /// How a 202 "still running" instance is polled: the first wait, doubled after each poll
     /// up to `max` (defaults 100 ms and 2 s).
     pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
-        self.poll_interval = first;
-        self.poll_max = max.max(first);
+        self.spec.poll_interval = first;
+        self.spec.poll_max = max.max(first);
         self
     }
 
     /// How long an instance may stay "running" before polling gives up (default 10 minutes).
     pub fn poll_deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
+        self.spec.deadline = deadline;
         self
     }
 
     /// An answer used when the instance asks for prompts, matched to an open prompt by key,
     /// then id, then name. Answers are offered again to nested prompts.
     pub fn answer(mut self, answer: PromptAnswer) -> Self {
-        self.answers.push(answer);
+        self.spec.answers.push(answer);
         self
     }
+}
 
+impl ReportQuery {
     /// Creates the instance (`POST v2/{reports|cubes}/{id}/instances`), polls it while it
     /// answers 202, and answers its prompts from [`answer`](Self::answer) when it has any.
     /// An instance whose prompts are left open is returned for
@@ -436,11 +454,11 @@ impl Ctx {
 impl TryFrom<ReportQuery> for Ctx {
     type Error = Error;
 
-    fn try_from(q: ReportQuery) -> Result<Self> {
+    fn try_from(ReportQuery { session, spec: q }: ReportQuery) -> Result<Self> {
         let id_segment = segment(q.kind.id_name(), &q.id)?;
         let base = format!("{}/{id_segment}", q.kind.v2());
         Ok(Self {
-            session: q.session,
+            session,
             id_segment,
             base,
             project: q.project,
@@ -496,10 +514,11 @@ impl Ctx {
             }
             tracing::debug!(instance, "instance still running");
             if !backoff.wait().await {
-                return Err(Error::Transport(TransportError::timeout(format!(
-                    "report instance {instance} still running after {:?}",
-                    self.deadline
-                ))));
+                return Err(Error::Deadline(DeadlineError::new(
+                    format!("report instance {instance} to finish running"),
+                    "poll_deadline",
+                    self.deadline,
+                )));
             }
         }
     }
@@ -855,10 +874,13 @@ impl Instance {
                 // Back-off between rounds, within the poll deadline: a server that asks
                 // again at once is not answered in a busy loop.
                 if rounds > 0 && !backoff.wait().await {
-                    return Err(Error::Transport(TransportError::timeout(format!(
-                        "the instance still asks for prompts after {rounds} rounds and the poll deadline of {:?}",
-                        ctx.deadline
-                    ))));
+                    return Err(Error::Deadline(DeadlineError::new(
+                        format!(
+                            "the instance to stop asking for prompts ({rounds} rounds answered)"
+                        ),
+                        "poll_deadline",
+                        ctx.deadline,
+                    )));
                 }
                 rounds = rounds.saturating_add(1);
                 // Prompts already answered (`closed`) are not answered again.

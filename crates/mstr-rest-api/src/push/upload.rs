@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use mstr_rest_core::{Method, RequestBuilder};
-use mstr_rest_error::TransportError;
+use mstr_rest_error::DeadlineError;
 use mstr_rest_session::{Error, Result, Session};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -382,10 +382,14 @@ impl Upload {
                 return Ok(polls);
             }
             if !backoff.wait().await {
-                return Err(Error::Transport(TransportError::timeout(format!(
-                    "the publish of upload session {sid} did not finish within {:?} (last status {})",
-                    self.publish_timeout, status["status"]
-                ))));
+                return Err(Error::Deadline(DeadlineError::new(
+                    format!(
+                        "the publish of upload session {sid} to complete (last status {})",
+                        status["status"]
+                    ),
+                    "publish_timeout",
+                    self.publish_timeout,
+                )));
             }
         }
     }

@@ -2,7 +2,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+#[cfg(any(test, feature = "test-util"))]
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use mstr_rest_error::CredentialError;
@@ -26,7 +28,7 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that moves only when told to; clones share the time.
+/// A clock that moves only when told to; clones share the time (feature `test-util`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -36,9 +38,12 @@ impl Clock for SystemClock {
 /// clock.advance(Duration::from_secs(60));
 /// assert_eq!(clock.now() - t0, Duration::from_secs(60));
 /// ```
+#[cfg(any(test, feature = "test-util"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 #[derive(Debug, Clone)]
 pub struct ManualClock(Arc<Mutex<Instant>>);
 
+#[cfg(any(test, feature = "test-util"))]
 impl ManualClock {
     /// A clock stopped at the current instant.
     pub fn new() -> ManualClock {
@@ -52,12 +57,14 @@ impl ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Default for ManualClock {
     fn default() -> Self {
         ManualClock::new()
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner)

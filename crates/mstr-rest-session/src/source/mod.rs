@@ -14,7 +14,9 @@ mod env;
 mod func;
 mod json;
 
-pub use cached::{Cached, Clock, ManualClock, SystemClock, cached};
+#[cfg(any(test, feature = "test-util"))]
+pub use cached::ManualClock;
+pub use cached::{Cached, Clock, SystemClock, cached};
 pub use env::{Env, env};
 pub use func::{FromAsyncFn, FromFn, TryFromFn, from_async_fn, from_fn, try_from_fn};
 pub use json::{JsonField, JsonSecret};

@@ -10,9 +10,8 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use http::{HeaderMap, HeaderValue};
+use mstr_rest_core::{HeaderMap, HeaderValue, Url, header};
 use secrecy::{ExposeSecret, SecretString};
-use url::Url;
 
 /// The most cookies the jar holds; storing another evicts the oldest.
 pub const MAX_COOKIES: usize = 50;
@@ -42,7 +41,7 @@ impl CookieJar {
     /// Stores the cookies a response from our origin sets (RFC 6265, host-only: the Domain
     /// attribute is ignored, as the jar only ever serves one origin).
     pub(crate) fn store(&mut self, url: &Url, headers: &HeaderMap) {
-        for raw in headers.get_all(http::header::SET_COOKIE) {
+        for raw in headers.get_all(header::SET_COOKIE) {
             let Ok(text) = raw.to_str() else { continue };
             if text.len() > MAX_COOKIE_BYTES {
                 tracing::debug!(
@@ -232,4 +231,87 @@ fn check_cookie(name: &str, value: &str) -> Result<(), String> {
         return Err(format!("it is longer than {MAX_COOKIE_BYTES} bytes"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_cookies(lines: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for l in lines {
+            h.append(header::SET_COOKIE, l.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn jar_sends_cookies_under_their_path_only() {
+        let mut jar = CookieJar::default();
+        let login = Url::parse("http://h/MicroStrategyLibrary/api/auth/login").unwrap();
+        jar.store(
+            &login,
+            &set_cookies(&["JSESSIONID=ABC; Path=/MicroStrategyLibrary; HttpOnly"]),
+        );
+        let inside = Url::parse("http://h/MicroStrategyLibrary/api/projects").unwrap();
+        let outside = Url::parse("http://h/MicroStrategyLibraryX/api").unwrap();
+        let header = jar.header_for(&inside).unwrap();
+        assert_eq!(header.to_str().unwrap(), "JSESSIONID=ABC");
+        assert!(header.is_sensitive());
+        assert!(jar.header_for(&outside).is_none());
+    }
+
+    #[test]
+    fn jar_replaces_same_name_and_honours_max_age_zero() {
+        let mut jar = CookieJar::default();
+        let url = Url::parse("http://h/api/x").unwrap();
+        jar.store(&url, &set_cookies(&["a=1; Path=/", "b=2; Path=/"]));
+        jar.store(
+            &url,
+            &set_cookies(&["a=3; Path=/", "b=; Path=/; Max-Age=0"]),
+        );
+        let listed: Vec<(String, String)> = jar
+            .list()
+            .into_iter()
+            .map(|(n, v)| (n, v.expose_secret().to_owned()))
+            .collect();
+        assert_eq!(listed, vec![("a".to_owned(), "3".to_owned())]);
+    }
+
+    #[test]
+    fn secure_cookies_stay_off_plain_http() {
+        let mut jar = CookieJar::default();
+        let url = Url::parse("https://h/api/x").unwrap();
+        jar.store(&url, &set_cookies(&["s=1; Path=/; Secure"]));
+        assert!(jar.header_for(&url).is_some());
+        assert!(
+            jar.header_for(&Url::parse("http://h/api/x").unwrap())
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn jar_debug_shows_names_not_values() {
+        let mut jar = CookieJar::default();
+        jar.insert("JSESSIONID", SecretString::from("s3cr3t-cookie"))
+            .unwrap();
+        let shown = format!("{jar:?}");
+        assert!(shown.contains("JSESSIONID"));
+        assert!(!shown.contains("s3cr3t-cookie"));
+    }
+
+    #[test]
+    fn the_reused_cookie_header_follows_every_change() {
+        let mut jar = CookieJar::default();
+        let url = Url::parse("http://h/api/x").unwrap();
+        jar.store(&url, &set_cookies(&["a=1; Path=/"]));
+        assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=1");
+        assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=1");
+        jar.store(&url, &set_cookies(&["a=2; Path=/"]));
+        assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=2");
+        jar.insert("b", SecretString::from("3")).unwrap();
+        assert_eq!(jar.header_for(&url).unwrap().to_str().unwrap(), "a=2; b=3");
+        jar.clear();
+        assert!(jar.header_for(&url).is_none());
+    }
 }

@@ -12,7 +12,7 @@
 //! itself, even inside a tokio runtime. It does block the calling thread until the server
 //! answers: inside async code that stalls every task on that thread (on a current-thread
 //! runtime, a server running on the same runtime can then never answer). From async code use
-//! the async [`Session`](crate::Session), or call the blocking one inside
+//! the async [`Session`](mstr_rest_session::Session), or call the blocking one inside
 //! `tokio::task::spawn_blocking`.
 //!
 //! ```
@@ -41,14 +41,15 @@
 
 mod authenticated;
 mod iter;
+mod reports;
 mod request;
 mod session;
 mod worker;
 
-pub use authenticated::{AuthenticatedSession, AuthenticatedSessionBuilder};
+pub use authenticated::AuthenticatedSession;
 pub use iter::Iter;
 pub use request::{RequestBuilder, Response};
-pub use session::{Session, SessionBuilder};
+pub use session::Session;
 
 #[cfg(test)]
 mod tests;

@@ -96,9 +96,9 @@ impl RequestBuilder {
     /// Sends the request and waits for the response.
     ///
     /// # Errors
-    /// As [`mstr_rest_core::RequestBuilder::send`]: [`Error::Api`](crate::Error::Api) for
-    /// a status of 400 or more, [`Error::Transport`](crate::Error::Transport),
-    /// [`Error::Config`](crate::Error::Config) for a bad header or body.
+    /// As [`mstr_rest_core::RequestBuilder::send`]: [`Error::Api`](mstr_rest_session::Error::Api) for
+    /// a status of 400 or more, [`Error::Transport`](mstr_rest_session::Error::Transport),
+    /// [`Error::Config`](mstr_rest_session::Error::Config) for a bad header or body.
     pub fn send(self) -> Result<Response> {
         let inner = self.worker.run(self.inner.send())??;
         Ok(Response {
@@ -146,8 +146,8 @@ impl Response {
     /// Reads the body as JSON.
     ///
     /// # Errors
-    /// [`Error::Decode`](crate::Error::Decode) for a body that is not `T`;
-    /// [`Error::Transport`](crate::Error::Transport) when reading fails.
+    /// [`Error::Decode`](mstr_rest_session::Error::Decode) for a body that is not `T`;
+    /// [`Error::Transport`](mstr_rest_session::Error::Transport) when reading fails.
     pub fn json<T: DeserializeOwned + Send + 'static>(self) -> Result<T> {
         self.worker.run(self.inner.json())?
     }
@@ -155,7 +155,7 @@ impl Response {
     /// Reads the body as text.
     ///
     /// # Errors
-    /// [`Error::Transport`](crate::Error::Transport) when reading fails.
+    /// [`Error::Transport`](mstr_rest_session::Error::Transport) when reading fails.
     pub fn text(self) -> Result<String> {
         self.worker.run(self.inner.text())?
     }
@@ -163,7 +163,7 @@ impl Response {
     /// Reads the body as bytes.
     ///
     /// # Errors
-    /// [`Error::Transport`](crate::Error::Transport) when reading fails.
+    /// [`Error::Transport`](mstr_rest_session::Error::Transport) when reading fails.
     pub fn bytes(self) -> Result<Bytes> {
         self.worker.run(self.inner.bytes())?
     }

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use mstr_rest_error::{Error, Result, TransportError, TransportKind};
+use mstr_rest_error::{Error, Result, WorkerError};
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -16,7 +16,7 @@ pub(crate) struct Worker {
 }
 
 fn stopped(what: &'static str) -> Error {
-    Error::Transport(TransportError::new(TransportKind::Other, what))
+    Error::Worker(WorkerError::new(what))
 }
 
 impl Worker {
