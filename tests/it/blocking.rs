@@ -229,7 +229,7 @@ const CROSS_TAB_REPORT: &str = "C2055E5B408A9A7ABA47C6A001E8D72C";
 
 #[test]
 fn blocking_report_data_streams_page_by_slices_totals_and_cross_tabs() {
-    use mstr_rest::data::Subtotals;
+    use mstr_rest::reports::Subtotals;
     let (_runtime, emulator) = emulator();
     let session = logged_in(&emulator);
 
@@ -287,4 +287,142 @@ fn blocking_report_data_streams_page_by_slices_totals_and_cross_tabs() {
     assert!(partial.next().is_some());
     drop(partial);
     assert_eq!(session.user_info().unwrap().full_name, "Dave Bowman");
+}
+
+#[test]
+fn blocking_datasets_push_from_an_iterator_and_publish() {
+    use mstr_rest::datasets::{DataType, DatasetModel, TableSchema, UpdatePolicy};
+    let (_runtime, emulator) = emulator();
+    let session = logged_in(&emulator);
+    let model = DatasetModel::new("Sales")
+        .table(
+            TableSchema::new("SALES")
+                .column("Id", DataType::Integer)
+                .column("Region", DataType::String),
+        )
+        .attribute_column("Id", "SALES", "Id");
+    let dataset = session.datasets(TUTORIAL).create(&model).unwrap();
+    // Rows come from a plain iterator, produced lazily as chunks are sent.
+    let rows = (0..250).map(|i| serde_json::json!([i, format!("R{}", i % 3)]));
+    let summary = dataset
+        .upload("SALES")
+        .policy(UpdatePolicy::Replace)
+        .chunk_rows(100)
+        .publish_poll(
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(1),
+        )
+        .push(rows)
+        .unwrap();
+    assert_eq!((summary.rows, summary.chunks), (250, 3));
+    assert_eq!(
+        emulator.dataset_rows(dataset.id(), "SALES").unwrap().len(),
+        250
+    );
+    assert!(!emulator.has_upload_session(dataset.id()));
+    assert!(dataset.info().unwrap().is_object());
+
+    // A row of the wrong width is refused before anything is published; the session survives.
+    let err = dataset
+        .upload("SALES")
+        .push(vec![serde_json::json!([1])])
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert_eq!(
+        emulator.dataset_rows(dataset.id(), "SALES").unwrap().len(),
+        250
+    );
+    session.datasets(TUTORIAL).delete(dataset.id()).unwrap();
+}
+
+#[test]
+fn blocking_browsing_objects_library_users_and_security() {
+    use mstr_rest::objects::ObjectType;
+    use mstr_rest::users::{NewUser, UserUpdate};
+    let (_runtime, emulator) = emulator();
+    let session = logged_in(&emulator);
+
+    let project = session.project("MicroStrategy Tutorial").unwrap();
+    assert_eq!(project.id, TUTORIAL);
+    let found = session
+        .search(TUTORIAL)
+        .name("Revenue")
+        .object_type(ObjectType::REPORT)
+        .send()
+        .unwrap();
+    assert_eq!(found.result[0].name, "Revenue by Region");
+    let again = session
+        .objects(TUTORIAL)
+        .get(&found.result[0].id, ObjectType::REPORT)
+        .unwrap();
+    assert_eq!(again.id, found.result[0].id);
+    let roots = session.folders(TUTORIAL).root().unwrap();
+    assert!(!roots.is_empty());
+    assert!(
+        session
+            .folders(TUTORIAL)
+            .my_personal_objects()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!session.library().unwrap().is_empty());
+
+    let frank = session
+        .users()
+        .create(&NewUser::new("frank", "Frank Poole"))
+        .unwrap();
+    assert_eq!(session.users().get(&frank.id).unwrap().username, "frank");
+    let renamed = session
+        .users()
+        .update(&frank.id, &UserUpdate::new().full_name("Frank P."))
+        .unwrap();
+    assert_eq!(renamed.full_name, "Frank P.");
+    assert!(
+        session
+            .users()
+            .list()
+            .unwrap()
+            .iter()
+            .any(|u| u.id == frank.id)
+    );
+    assert!(!session.user_groups().list().unwrap().is_empty());
+    assert!(!session.security_roles().unwrap().is_empty());
+    session.security_filters(TUTORIAL).unwrap();
+
+    // Errors keep their kind through the thread.
+    let missing = session
+        .users()
+        .get("0000000000000000000000000000FFFF")
+        .unwrap_err();
+    assert_eq!(
+        missing.as_api().map(|e| e.kind()),
+        Some(ApiErrorKind::ResourceNotFound)
+    );
+}
+
+#[test]
+fn a_failing_blocking_csv_writer_is_an_io_error() {
+    struct Full;
+    impl std::io::Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "disk full",
+            ))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let (_runtime, emulator) = emulator();
+    let session = logged_in(&emulator);
+    let err = session
+        .report(CROSS_TAB_REPORT)
+        .project(TUTORIAL)
+        .write_csv(Full)
+        .unwrap_err();
+    let Error::Io(io) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(io.kind(), std::io::ErrorKind::StorageFull);
 }

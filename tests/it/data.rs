@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
-use mstr_rest::data::{DataApi, PromptAnswer, PromptType, ReportQuery, Row};
 use mstr_rest::prelude::*;
+use mstr_rest::prompts::{PromptAnswer, PromptType};
+use mstr_rest::reports::{ReportQuery, Row};
 use mstr_rest_emulator::{Emulator, PromptSpec, ReportSpec};
 
 const PROJECT: &str = "B19DEDCC11D4E0EFC000EB9495D0F44F";

@@ -3,8 +3,9 @@
 //! at page edges.
 
 use futures_util::TryStreamExt;
-use mstr_rest::data::{PromptAnswer, Row, Subtotals};
 use mstr_rest::prelude::*;
+use mstr_rest::prompts::PromptAnswer;
+use mstr_rest::reports::{Row, Subtotals};
 use mstr_rest_emulator::{Emulator, PromptSpec, ReportSpec};
 
 use crate::data::{REPORT, query, serving};
@@ -254,7 +255,7 @@ fn a_million_row_page_by_report_streams_whole_in_flat_memory() {
 #[tokio::test]
 async fn a_date_form_reads_as_a_date_in_rows_csv_and_arrow() {
     use arrow_array::{Array, Date32Array};
-    use mstr_rest::data::{Cell, ValueType};
+    use mstr_rest::reports::{Cell, ValueType};
     let spec = ReportSpec::new(REPORT, "Dated")
         .rows(40)
         .grid(&[("Day", 366)], &["Revenue"])

@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use mstr_rest::{
-    ApiErrorKind, AuthenticatedSession, Credentials, Error, ExposeSecret, Project, RetryPolicy,
-    Session,
+    ApiErrorKind, AuthenticatedSession, Credentials, Error, ExposeSecret, RetryPolicy, Session,
 };
 use mstr_rest_emulator::{Emulator, Fault};
 
@@ -250,7 +249,7 @@ async fn injected_faults_surface_as_typed_errors() {
             .retry(RetryPolicy::none())
             .send()
             .await?
-            .json::<Vec<Project>>()
+            .json::<Vec<mstr_rest::projects::Project>>()
             .await
     };
 

@@ -3,8 +3,9 @@
 
 use futures_util::TryStreamExt;
 use mstr_rest::ApiErrorKind;
-use mstr_rest::data::{DataApi, PromptAnswer, Row};
 use mstr_rest::prelude::*;
+use mstr_rest::prompts::PromptAnswer;
+use mstr_rest::reports::Row;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -1,10 +1,10 @@
 //! The typed object APIs against the emulator's seeded catalog: one test per family.
 
 use mstr_rest::ExposeSecret;
-use mstr_rest::objects::{
-    NewUser, NewUserGroup, ObjectType, ObjectsApi, SearchPattern, UserGroupUpdate, UserUpdate,
-};
+use mstr_rest::browsing::SearchPattern;
+use mstr_rest::objects::ObjectType;
 use mstr_rest::prelude::*;
+use mstr_rest::users::{NewUser, NewUserGroup, UserGroupUpdate, UserUpdate};
 use mstr_rest_emulator::Emulator;
 
 const TUTORIAL: &str = "B19DEDCC11D4E0EFC000EB9495D0F44F";
@@ -322,13 +322,7 @@ async fn identity_token_names_its_user_without_being_used_up() {
     let session = logged_in(&emulator).await;
     let me = session.user_info().await.unwrap();
     let token = session.create_identity_token().await.unwrap();
-    assert_eq!(
-        session
-            .identity_token_user(token.expose_secret())
-            .await
-            .unwrap(),
-        me.id
-    );
+    assert_eq!(session.identity_token_user(&token).await.unwrap(), me.id);
     let other = Session::builder(emulator.base_url()).build().unwrap();
     other
         .delegate(token.expose_secret().to_owned())
@@ -336,7 +330,7 @@ async fn identity_token_names_its_user_without_being_used_up() {
         .unwrap();
     assert_eq!(other.user_info().await.unwrap().id, me.id);
     let err = session
-        .identity_token_user("not-a-token")
+        .identity_token_user(&"not-a-token".into())
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(401));

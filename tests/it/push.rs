@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
+use mstr_rest::datasets::{DataType, Dataset, DatasetModel, TableSchema, UpdatePolicy};
 use mstr_rest::prelude::*;
-use mstr_rest::push::{DataType, Dataset, DatasetModel, PushApi, TableSchema, UpdatePolicy};
 use mstr_rest_emulator::Emulator;
 use serde_json::{Value, json};
 

@@ -5,8 +5,8 @@
 
 use arrow_array::{Array, Float64Array, Int64Array, StringArray};
 use futures_util::TryStreamExt;
-use mstr_rest::data::{Cell, DataApi, ReportQuery, Row, Subtotals, ValueType};
-use mstr_rest::objects::ObjectsApi;
+use mstr_rest::reports::{Cell, ReportQuery, Row, Subtotals, ValueType};
+
 use mstr_rest::prelude::*;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path, path_regex};

@@ -14,6 +14,8 @@ const EXPOSE_ALLOWED: &[&str] = &[
     "crates/mstr-rest-session/src/authenticated.rs",
     // the user name of a re-login, resolved from its source (a name, not a secret)
     "crates/mstr-rest-session/src/relogin.rs",
+    // the identity token checked by GET auth/identityToken goes in a sensitive header
+    "crates/mstr-rest-session/src/session.rs",
     // to_json: the documented, deliberate exposure
     "crates/mstr-rest-session/src/persist.rs",
     // parsing a JSON secret's text into fields

@@ -1,12 +1,29 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
-//! Typed access to the MicroStrategy REST API families users spend their days in, on top of
-//! a logged-in [`Session`](mstr_rest_session::Session):
+//! The typed REST API families of [mstr-rest](https://docs.rs/mstr-rest), one module per
+//! family as the [REST API Explorer](https://demo.microstrategy.com/MicroStrategyLibrary/api-docs/)
+//! names them, on top of a logged-in [`Session`](mstr_rest_session::Session):
 //!
-//! - [`data`]: report and cube results (JSON Data API v2), streamed page by page;
-//! - [`push`]: datasets pushed in chunks through upload sessions;
-//! - [`objects`]: projects, folders, search, objects, library, users and groups, security.
+//! | module | family | entry point |
+//! |---|---|---|
+//! | [`reports`] | Reports (JSON Data API v2) | [`ReportsApi::report`](reports::ReportsApi::report) |
+//! | [`cubes`] | Cubes | [`CubesApi::cube`](cubes::CubesApi::cube) |
+//! | [`prompts`] | Prompts | [`ReportQuery::answer`](reports::ReportQuery::answer), [`Instance::prompts`](reports::Instance::prompts) |
+//! | [`datasets`] | Datasets (push) | [`DatasetsApi::datasets`](datasets::DatasetsApi::datasets) |
+//! | [`browsing`] | Browsing: folders and search | [`BrowsingApi`](browsing::BrowsingApi) |
+//! | [`objects`] | Object Management | [`ObjectsApi::objects`](objects::ObjectsApi::objects) |
+//! | [`library`] | Library | [`LibraryApi::library`](library::LibraryApi::library) |
+//! | [`users`] | User Management | [`UsersApi`](users::UsersApi) |
+//! | [`security`] | Security Roles, Security Filters | [`SecurityApi`](security::SecurityApi) |
+//! | [`blocking`] (feature `blocking`) | all of the above, blocking | [`blocking::Session`] |
 //!
-//! Everything else stays reachable through `session.get(path)`.
+//! Projects and authentication are the session's own
+//! ([`Session::projects`](mstr_rest_session::Session::projects),
+//! [`Session::project`](mstr_rest_session::Session::project),
+//! [`Session::login`](mstr_rest_session::Session::login), …). Everything else stays
+//! reachable through `session.get(path)`.
+//!
+//! Layers: `mstr-rest` (facade) → **`mstr-rest-api`** → cloud crates → `mstr-rest-session`
+//! → `mstr-rest-core` → `mstr-rest-error`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -17,8 +34,13 @@
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
-pub mod data;
+pub mod browsing;
+pub mod cubes;
+pub mod datasets;
+pub mod library;
 pub mod objects;
-mod path;
 mod poll;
-pub mod push;
+pub mod prompts;
+pub mod reports;
+pub mod security;
+pub mod users;

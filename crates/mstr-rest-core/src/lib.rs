@@ -2,8 +2,8 @@
 //! The transport layer of [mstr-rest](https://docs.rs/mstr-rest): one cheap-`Clone`
 //! [`Client`] bound to a MicroStrategy base URL.
 //!
-//! Layers: `mstr-rest` → cloud crates → `mstr-rest-session` → **`mstr-rest-core`** →
-//! `mstr-rest-error`. This crate knows HTTP and nothing of login modes or credentials:
+//! Layers: `mstr-rest` → `mstr-rest-api` (typed families) → cloud crates →
+//! `mstr-rest-session` → **`mstr-rest-core`** → `mstr-rest-error`. This crate knows HTTP and nothing of login modes or credentials:
 //!
 //! - joins paths onto the base URL as the Python library does (`"projects"` and
 //!   `"/projects"` both give `…/api/projects`; absolute URLs pass through);
@@ -40,6 +40,7 @@ mod auth;
 mod base_url;
 mod builder;
 mod client;
+mod path;
 mod redact;
 mod request;
 mod response;
@@ -52,6 +53,7 @@ pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
 };
 pub use client::{Client, PROJECT_ID_HEADER};
+pub use path::segment;
 pub use redact::{printable, redact_url};
 pub use request::RequestBuilder;
 pub use response::Response;

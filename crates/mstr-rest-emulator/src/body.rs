@@ -1,5 +1,5 @@
 //! Request bodies that may come as JSON or as `application/x-www-form-urlencoded` (mstrio sends
-//! its login form-encoded, reference §1.2).
+//! its login form-encoded).
 
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};

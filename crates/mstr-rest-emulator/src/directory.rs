@@ -74,7 +74,7 @@ pub(crate) struct Project {
     pub(crate) name: String,
 }
 
-/// The login modes `auth/login` understands (reference §1.2).
+/// The login modes `auth/login` understands.
 pub(crate) const MODE_STANDARD: i64 = 1;
 pub(crate) const MODE_ANONYMOUS: i64 = 8;
 pub(crate) const MODE_LDAP: i64 = 16;

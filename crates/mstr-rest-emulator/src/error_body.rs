@@ -1,4 +1,4 @@
-//! The JSON error body every failure carries (reference §3.1) and the errors the routes raise.
+//! The JSON error body every failure carries and the errors the routes raise.
 
 use std::borrow::Cow;
 
@@ -10,7 +10,7 @@ use crate::ids;
 
 /// IServer code real servers attach to a failed login.
 const LOGIN_FAILED_ISERVER_CODE: i64 = -2_147_216_959;
-/// IServer code real tenants attach to an unknown project (reference §8 item 8).
+/// IServer code real tenants attach to an unknown project.
 const PROJECT_NOT_FOUND_ISERVER_CODE: i64 = -2_147_209_151;
 
 /// An error answer: status plus `{code, message, ticketId, iServerCode?}`.
@@ -121,7 +121,7 @@ impl IntoResponse for ApiError {
 }
 
 /// Builds the body. On 403 the documented four-digit codes go out in the short spelling real
-/// servers use (`ERR0014` → `ERR014`), so clients are forced to normalise (reference §3.2).
+/// servers use (`ERR0014` → `ERR014`), so clients are forced to normalise.
 pub(crate) fn body(
     status: StatusCode,
     code: &str,

@@ -1,4 +1,4 @@
-//! Random and derived identifiers in the shapes real servers use (reference §0).
+//! Random and derived identifiers in the shapes real servers use.
 
 use rand::Rng;
 

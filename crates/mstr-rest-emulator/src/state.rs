@@ -53,7 +53,7 @@ struct Inner {
     faults: VecDeque<Fault>,
 }
 
-/// Per-session values a client may choose at login (reference §1.2) and `SessionInfo` reports.
+/// Per-session values a client may choose at login and `SessionInfo` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Prefs {
     pub(crate) max_search: i64,

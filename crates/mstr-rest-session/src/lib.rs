@@ -1,9 +1,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 //! Sessions, login modes and secret sources of [mstr-rest](https://docs.rs/mstr-rest).
 //!
-//! Layers: `mstr-rest` → cloud crates → **`mstr-rest-session`** → `mstr-rest-core` →
-//! `mstr-rest-error`. This crate knows the MicroStrategy login flow; it depends on no
-//! cloud SDK (those implement [`SecretSource`] in their own crates).
+//! Layers: `mstr-rest` → `mstr-rest-api` (typed families) → cloud crates →
+//! **`mstr-rest-session`** → `mstr-rest-core` → `mstr-rest-error`. This crate knows the
+//! MicroStrategy login flow and owns the session's credentials — token, cookies, re-login
+//! after `ERR009` — through the transport's [`AuthLayer`](mstr_rest_core::AuthLayer) hook; it
+//! depends on no cloud SDK (those implement [`SecretSource`] in their own crates).
 //!
 //! - [`Session`]: log in ([`Credentials`]: standard, LDAP, API key, anonymous, identity
 //!   token), call any endpoint, session info, projects, identity tokens, save and restore

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use mstr_rest_core::{Client, ClientBuilder, Method, RequestBuilder};
 use mstr_rest_error::{Error, Result};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
 use crate::auth::{AUTH_TOKEN_HEADER, AuthState};
@@ -395,6 +395,31 @@ impl Session {
         Ok(SecretString::from(token.to_owned()))
     }
 
+    /// `GET auth/identityToken`: the id of the user an identity token stands for, without
+    /// using it up. The token is sent as a sensitive header.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (`ERR003`) for an unknown or used token; [`Error::Config`] for a
+    /// token that is not a valid header value.
+    pub async fn identity_token_user(&self, identity_token: &SecretString) -> Result<String> {
+        let mut header = mstr_rest_core::HeaderValue::from_str(identity_token.expose_secret())
+            .map_err(|_| Error::config("the identity token is not a valid header value"))?;
+        header.set_sensitive(true);
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Checked {
+            user_id: String,
+        }
+        let checked: Checked = self
+            .get("auth/identityToken")
+            .header(IDENTITY_TOKEN_HEADER, header)
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(checked.user_id)
+    }
+
     /// The projects the user can access, loaded on first use and cached
     /// ([`load_projects`](Self::load_projects) refreshes).
     ///
@@ -439,6 +464,21 @@ impl Session {
             .rev()
             .find(|p| p.name == name)
             .map(|p| p.id.clone()))
+    }
+
+    /// `GET projects/{name}`: one project by name (or id), asked of the server (not the
+    /// cache).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (`ERR004`) for an unknown project; [`Error::Config`] for a name that
+    /// is not one (empty, `.`, `..`); as [`session_info`](Self::session_info).
+    pub async fn project(&self, name_or_id: &str) -> Result<Project> {
+        let segment = mstr_rest_core::segment("project name or id", name_or_id)?;
+        self.get(&format!("projects/{segment}"))
+            .send()
+            .await?
+            .json()
+            .await
     }
 
     fn clear_projects(&self) {

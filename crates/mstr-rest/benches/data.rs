@@ -14,7 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use futures_util::TryStreamExt;
-use mstr_rest::data::DataApi;
+
+use mstr_rest::prelude::*;
 use mstr_rest::{Credentials, Session};
 use mstr_rest_emulator::{Emulator, ReportSpec};
 

@@ -43,57 +43,122 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Where things live
+//!
+//! Every REST API family we type is a module here, named as the
+//! [REST API Explorer](https://demo.microstrategy.com/MicroStrategyLibrary/api-docs/) names it;
+//! its entry point is a trait the [`prelude`] brings into scope:
+//!
+//! | module | family | call |
+//! |---|---|---|
+//! | [`authentication`] | Authentication | [`Session::login`], [`AuthenticatedSession`], [`Credentials`] |
+//! | [`projects`] | Projects | [`Session::projects`], [`Session::project_id`], [`Session::project`] |
+//! | [`reports`] | Reports | `session.report(id)` |
+//! | [`cubes`] | Cubes | `session.cube(id)` |
+//! | [`prompts`] | Prompts | `ReportQuery::answer`, `Instance::prompts` |
+//! | [`datasets`] | Datasets (push) | `session.datasets(project)` |
+//! | [`browsing`] | Browsing | `session.folders(project)`, `session.search(project)` |
+//! | [`objects`] | Object Management | `session.objects(project)` |
+//! | [`library`] | Library | `session.library()` |
+//! | [`users`] | User Management | `session.users()`, `session.user_groups()` |
+//! | [`security`] | Security Roles and Filters | `session.security_roles()`, `session.security_filters(project)` |
+//! | `blocking` (feature) | all of the above, without `.await` | `blocking::Session` |
+//!
+//! Any other endpoint: `session.get(path)` and friends, which send the token, the cookies
+//! and, with `.project(id)`, the project header.
+//!
 //! ## Crate map
 //!
 //! | crate | holds |
 //! |---|---|
-//! | `mstr-rest` (this one) | re-exports only, and the [`prelude`] |
-//! | [`mstr-rest-session`](mstr_rest_session) | [`Session`], [`AuthenticatedSession`], [`Credentials`], [`SecretSource`] and the generic sources |
-//! | [`mstr-rest-core`](mstr_rest_core) | the transport: [`Client`], [`RequestBuilder`], [`Response`], origin-scoped token and cookies |
-//! | [`mstr-rest-error`](mstr_rest_error) | [`Error`], [`ApiError`], [`ApiErrorKind`], [`Result`] |
+//! | `mstr-rest` (this one) | curated re-exports, the family modules, and the [`prelude`] |
+//! | [`mstr-rest-api`](mstr_rest_api) | the typed families and the blocking API |
+//! | [`mstr-rest-session`](mstr_rest_session) | [`Session`] (token, cookies, re-login, keep-alive), [`AuthenticatedSession`], [`Credentials`], [`SecretSource`] and the generic sources |
+//! | [`mstr-rest-core`](mstr_rest_core) | the transport: [`Client`], [`ClientBuilder`], [`RequestBuilder`], [`Response`], [`RetryPolicy`], the [`AuthLayer`] hook |
+//! | [`mstr-rest-error`](mstr_rest_error) | [`Error`] and the structs its variants wrap, [`Result`] |
+//! | `mstr-rest-aws`, `-azure`, `-gcp` | secret sources for each cloud (features below) |
 //! | `mstr-rest-emulator` | a stateful fake server for your tests (dev-dependency) |
 //!
 //! ## Features
 //!
-//! All off by default: you compile only the cloud SDK you use.
+//! All off by default: you compile only what you use.
 //!
 //! | feature | adds | crate |
 //! |---|---|---|
 //! | `aws` | `mstr_rest::aws`: Secrets Manager and SSM Parameter Store sources | `mstr-rest-aws` |
 //! | `azure` | `mstr_rest::azure`: Key Vault sources and an ambient credential chain | `mstr-rest-azure` |
 //! | `gcp` | `mstr_rest::gcp`: Secret Manager sources over Application Default Credentials | `mstr-rest-gcp` |
-//! | `blocking` | `mstr_rest::blocking`: `Session` and `AuthenticatedSession` for synchronous code | `mstr-rest-session` |
+//! | `blocking` | `mstr_rest::blocking`: sessions and every typed family for synchronous code | `mstr-rest-api` |
+//! | `arrow` | `ReportQuery::record_batches`: report and cube pages as Arrow `RecordBatch`es | `mstr-rest-api` |
+//! | `test-util` | hooks for your tests: `SessionBuilder::keepalive_ticks`, `Env::with_lookup`, `ManualClock` | `mstr-rest-session` |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[doc(inline)]
-pub use mstr_rest_core::*;
-#[doc(inline)]
-pub use mstr_rest_error::*;
-#[doc(inline)]
-pub use mstr_rest_session::*;
+// The names most programs need, at the root; the rest in the family modules.
+pub use mstr_rest_core::{
+    AuthLayer, BaseUrl, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_TIMEOUT, Failure, HeaderMap, HeaderName, HeaderValue, Method, PROJECT_ID_HEADER,
+    Replay, RequestBuilder, Response, RetryPolicy, StatusCode, Url, segment,
+};
+pub use mstr_rest_error::{
+    ApiError, ApiErrorKind, ApiSubError, BODY_EXCERPT_LIMIT, BoxError, ConfigError,
+    CredentialError, CredentialErrorKind, DeadlineError, DecodeError, Error, IoError, Result,
+    TransportError, TransportKind, WorkerError,
+};
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use mstr_rest_session::ManualClock;
+pub use mstr_rest_session::{
+    AuthenticatedSession, AuthenticatedSessionBuilder, Cached, Clock, Credentials, Env,
+    ExposeSecret, FromAsyncFn, FromFn, JsonField, JsonSecret, MAX_COOKIE_BYTES, MAX_COOKIES,
+    MAX_KEEPALIVE, MIN_KEEPALIVE, SecretSource, SecretString, Session, SessionBuilder,
+    SharedSource, SystemClock, TryFromFn, cached, env, from_async_fn, from_fn, try_from_fn,
+};
+
+/// The Authentication API: login modes, identity tokens, connect-on-enter sessions. The
+/// calls are [`Session`]'s own ([`login`](Session::login), [`delegate`](Session::delegate),
+/// [`logout`](Session::logout), [`create_identity_token`](Session::create_identity_token),
+/// [`identity_token_user`](Session::identity_token_user)).
+pub mod authentication {
+    pub use mstr_rest_session::{
+        AUTH_TOKEN_HEADER, AuthenticatedSession, AuthenticatedSessionBuilder, Credentials,
+        DEFAULT_APPLICATION_TYPE, IDENTITY_TOKEN_HEADER, LoginMode, UserInfo,
+    };
+}
+
+/// The Projects API: [`Session::projects`] (cached), [`Session::load_projects`],
+/// [`Session::project_id`] and [`Session::project`] (`GET projects/{name}`).
+pub mod projects {
+    pub use mstr_rest_session::Project;
+}
 
 #[doc(inline)]
-pub use mstr_rest_api::{data, objects, push};
+pub use mstr_rest_api::{
+    browsing, cubes, datasets, library, objects, prompts, reports, security, users,
+};
 
 /// The blocking API (feature `blocking`).
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 #[doc(inline)]
 pub use mstr_rest_api::blocking;
 
 /// AWS Secrets Manager and SSM Parameter Store sources (feature `aws`).
 #[cfg(feature = "aws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 #[doc(inline)]
 pub use mstr_rest_aws as aws;
 
 /// Azure Key Vault sources (feature `azure`).
 #[cfg(feature = "azure")]
+#[cfg_attr(docsrs, doc(cfg(feature = "azure")))]
 #[doc(inline)]
 pub use mstr_rest_azure as azure;
 
 /// Google Cloud Secret Manager sources (feature `gcp`).
 #[cfg(feature = "gcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "gcp")))]
 #[doc(inline)]
 pub use mstr_rest_gcp as gcp;
 
@@ -102,11 +167,16 @@ pub use mstr_rest_gcp as gcp;
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
-/// The everyday names: `use mstr_rest::prelude::*;`
+/// The everyday names, and every family's entry trait: `use mstr_rest::prelude::*;`
 pub mod prelude {
-    pub use crate::data::DataApi;
+    pub use crate::browsing::BrowsingApi;
+    pub use crate::cubes::CubesApi;
+    pub use crate::datasets::DatasetsApi;
+    pub use crate::library::LibraryApi;
     pub use crate::objects::ObjectsApi;
-    pub use crate::push::PushApi;
+    pub use crate::reports::ReportsApi;
+    pub use crate::security::SecurityApi;
+    pub use crate::users::UsersApi;
     pub use crate::{
         ApiErrorKind, AuthenticatedSession, Credentials, Error, Method, Result, SecretSource,
         Session,

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use mstr_rest::MAX_COOKIES;
-use mstr_rest::data::{DataApi, PromptAnswer};
 use mstr_rest::prelude::*;
+use mstr_rest::prompts::PromptAnswer;
 use serde_json::json;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -3,9 +3,10 @@
 //! sent. Ids the server picks (instances, upload sessions) are checked the same way.
 
 use futures_util::{StreamExt, stream};
-use mstr_rest::data::DataApi;
-use mstr_rest::objects::{ObjectType, ObjectsApi};
-use mstr_rest::push::PushApi;
+
+use mstr_rest::objects::ObjectType;
+use mstr_rest::prelude::*;
+
 use serde_json::json;
 use wiremock::matchers::{any, method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};

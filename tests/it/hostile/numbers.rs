@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::stream;
 use mstr_rest::prelude::*;
-use mstr_rest::push::PushApi;
+
 use mstr_rest::{RetryPolicy, cached, from_fn};
 use mstr_rest_emulator::Emulator;
 use serde_json::json;
@@ -126,9 +126,9 @@ async fn duration_max_settings_work_as_no_limit() {
         let dataset = session
             .datasets(TUTORIAL_ID)
             .create(
-                &mstr_rest::push::DatasetModel::new("N").table(
-                    mstr_rest::push::TableSchema::new("T")
-                        .column("Id", mstr_rest::push::DataType::Integer),
+                &mstr_rest::datasets::DatasetModel::new("N").table(
+                    mstr_rest::datasets::TableSchema::new("T")
+                        .column("Id", mstr_rest::datasets::DataType::Integer),
                 ),
             )
             .await

@@ -3,8 +3,8 @@
 //! and the total may not change between pages. Each lie below is a wiremock server.
 
 use futures_util::TryStreamExt;
-use mstr_rest::data::{DataApi, ReportQuery, Row};
 use mstr_rest::prelude::*;
+use mstr_rest::reports::{ReportQuery, Row};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

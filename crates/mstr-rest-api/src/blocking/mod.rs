@@ -1,5 +1,5 @@
-//! A blocking API (feature `blocking`): [`Session`] and [`AuthenticatedSession`] with the same
-//! methods as the async ones, for scripts and synchronous code.
+//! The blocking API (feature `blocking`): [`Session`] and [`AuthenticatedSession`] with the
+//! methods of the async ones and of every typed family, for scripts and synchronous code.
 //!
 //! As in `reqwest::blocking`, each session owns one dedicated thread running a
 //! current-thread tokio runtime; calls are sent to it over a channel and the calling thread
@@ -15,31 +15,41 @@
 //! the async [`Session`](mstr_rest_session::Session), or call the blocking one inside
 //! `tokio::task::spawn_blocking`.
 //!
+//! One builder serves both APIs: [`Session::build`] and [`AuthenticatedSession::connect`]
+//! take the async builders. Every typed family is here too, with the async handles' settings
+//! and calls that block: `report(id)`/`cube(id)` (rows as an [`Iterator`], CSV to any
+//! [`std::io::Write`]), `datasets(project)` (push from an `Iterator`), `folders`, `search`,
+//! `objects`, `library`, `users`, `user_groups`, `security_roles`, `security_filters`.
+//!
 //! ```
 //! # let runtime = tokio::runtime::Runtime::new().unwrap();
 //! # let server = runtime.block_on(mstr_rest_emulator::Emulator::start());
 //! # let emulator = server.base_url();
+//! use mstr_rest_api::blocking::{AuthenticatedSession, Session};
 //! use mstr_rest_session::Credentials;
-//! use mstr_rest_session::blocking::{AuthenticatedSession, Session};
 //!
-//! let session = Session::builder(emulator.clone()).build()?;
+//! let session = Session::build(mstr_rest_session::Session::builder(emulator.clone()))?;
 //! session.login(Credentials::standard("dave", "hellodave"))?;
 //! let projects = session.projects()?;
 //! let info: serde_json::Value = session.get("sessions").send()?.json()?;
 //! assert_eq!(info["fullName"], "Dave Bowman");
+//! let users = session.users().list()?;
 //! session.logout()?;
 //!
-//! let me = AuthenticatedSession::builder()
-//!     .base_url(emulator)
-//!     .username("dave")
-//!     .password("hellodave")
-//!     .run(|s| s.user_info())?;
+//! let me = AuthenticatedSession::run(
+//!     mstr_rest_session::AuthenticatedSession::builder()
+//!         .base_url(emulator)
+//!         .username("dave")
+//!         .password("hellodave"),
+//!     |s| s.user_info(),
+//! )?;
 //! assert_eq!(me.full_name, "Dave Bowman");
-//! # assert!(!projects.is_empty());
+//! # assert!(!projects.is_empty() && !users.is_empty());
 //! # Ok::<(), mstr_rest_session::Error>(())
 //! ```
 
 mod authenticated;
+mod families;
 mod iter;
 mod reports;
 mod request;

@@ -6,21 +6,21 @@ use std::io::Write;
 use mstr_rest_session::Result;
 
 use super::{Iter, Session};
-use crate::data::{Decoded, Kind, ReportQuery, Row, csv};
+use crate::reports::{Decoded, Kind, ReportQuery, Row, csv};
 
 /// Pages decoded ahead of the reader: the rows of at most this many pages wait in memory
 /// besides the query's own `concurrency`.
 const PAGES_AHEAD: usize = 2;
 
 impl Session {
-    /// A query on the report `id`, as [`DataApi::report`](crate::data::DataApi::report):
+    /// A query on the report `id`, as [`ReportsApi::report`](crate::reports::ReportsApi::report):
     /// the same settings, then [`rows`](ReportQuery::rows),
     /// [`write_csv`](ReportQuery::write_csv) or `record_batches` that block.
     pub fn report(&self, id: &str) -> ReportQuery<Session> {
         ReportQuery::new(self.clone(), Kind::Report, id)
     }
 
-    /// A query on the cube `id`, as [`DataApi::cube`](crate::data::DataApi::cube).
+    /// A query on the cube `id`, as [`CubesApi::cube`](crate::cubes::CubesApi::cube).
     pub fn cube(&self, id: &str) -> ReportQuery<Session> {
         ReportQuery::new(self.clone(), Kind::Cube, id)
     }

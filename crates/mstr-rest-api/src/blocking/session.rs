@@ -24,7 +24,9 @@ impl Session {
     /// thread: one builder serves both.
     ///
     /// ```
-    /// #     /// use mstr_rest_api::blocking;
+    /// use std::time::Duration;
+    ///
+    /// use mstr_rest_api::blocking;
     /// let session = blocking::Session::build(
     ///     mstr_rest_session::Session::builder("https://env.example.com/MicroStrategyLibrary/api/")
     ///         .transport(|t| t.timeout(Duration::from_secs(30))),
@@ -78,6 +80,14 @@ impl Session {
         Ok(iter)
     }
 
+    /// Runs one async call on this session's thread and waits for its result.
+    pub(crate) fn wait<T: Send + 'static>(
+        &self,
+        call: impl std::future::Future<Output = Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        self.worker.run(call)?
+    }
+
     /// The async session underneath; use it only from async code running elsewhere.
     pub fn as_async(&self) -> &mstr_rest_session::Session {
         &self.inner
@@ -119,7 +129,7 @@ impl Session {
     /// As [`Session::login`](mstr_rest_session::Session::login).
     pub fn login(&self, credentials: Credentials) -> Result<()> {
         let s = self.inner.clone();
-        self.worker.run(async move { s.login(credentials).await })?
+        self.wait(async move { s.login(credentials).await })
     }
 
     /// Logs in with an identity token; see [`Session::delegate`](mstr_rest_session::Session::delegate).
@@ -129,7 +139,7 @@ impl Session {
     pub fn delegate(&self, identity_token: impl Into<SecretString>) -> Result<()> {
         let s = self.inner.clone();
         let token = identity_token.into();
-        self.worker.run(async move { s.delegate(token).await })?
+        self.wait(async move { s.delegate(token).await })
     }
 
     /// Logs out; see [`Session::logout`](mstr_rest_session::Session::logout).
@@ -138,7 +148,7 @@ impl Session {
     /// As [`Session::logout`](mstr_rest_session::Session::logout).
     pub fn logout(&self) -> Result<()> {
         let s = self.inner.clone();
-        self.worker.run(async move { s.logout().await })?
+        self.wait(async move { s.logout().await })
     }
 
     /// Forgets the token, cookies and project cache without telling the server.
@@ -157,7 +167,7 @@ impl Session {
     /// As [`Session::session_info`](mstr_rest_session::Session::session_info).
     pub fn session_info(&self) -> Result<serde_json::Value> {
         let s = self.inner.clone();
-        self.worker.run(async move { s.session_info().await })?
+        self.wait(async move { s.session_info().await })
     }
 
     /// `PUT sessions`.
@@ -166,7 +176,7 @@ impl Session {
     /// As [`Session::extend_session`](mstr_rest_session::Session::extend_session).
     pub fn extend_session(&self) -> Result<()> {
         let s = self.inner.clone();
-        self.worker.run(async move { s.extend_session().await })?
+        self.wait(async move { s.extend_session().await })
     }
 
     /// `GET sessions/userInfo`.
@@ -175,7 +185,7 @@ impl Session {
     /// As [`Session::user_info`](mstr_rest_session::Session::user_info).
     pub fn user_info(&self) -> Result<UserInfo> {
         let s = self.inner.clone();
-        self.worker.run(async move { s.user_info().await })?
+        self.wait(async move { s.user_info().await })
     }
 
     /// `POST auth/identityToken`.
@@ -184,8 +194,7 @@ impl Session {
     /// As [`Session::create_identity_token`](mstr_rest_session::Session::create_identity_token).
     pub fn create_identity_token(&self) -> Result<SecretString> {
         let s = self.inner.clone();
-        self.worker
-            .run(async move { s.create_identity_token().await })?
+        self.wait(async move { s.create_identity_token().await })
     }
 
     /// The projects, cached after the first call.
@@ -194,7 +203,7 @@ impl Session {
     /// As [`Session::projects`](mstr_rest_session::Session::projects).
     pub fn projects(&self) -> Result<Vec<Project>> {
         let s = self.inner.clone();
-        self.worker.run(async move { s.projects().await })?
+        self.wait(async move { s.projects().await })
     }
 
     /// `GET projects`, replacing the cache.
@@ -203,7 +212,27 @@ impl Session {
     /// As [`Session::load_projects`](mstr_rest_session::Session::load_projects).
     pub fn load_projects(&self) -> Result<Vec<Project>> {
         let s = self.inner.clone();
-        self.worker.run(async move { s.load_projects().await })?
+        self.wait(async move { s.load_projects().await })
+    }
+
+    /// `GET projects/{name}`: one project by name or id.
+    ///
+    /// # Errors
+    /// As [`Session::project`](mstr_rest_session::Session::project).
+    pub fn project(&self, name_or_id: &str) -> Result<Project> {
+        let s = self.inner.clone();
+        let name = name_or_id.to_owned();
+        self.wait(async move { s.project(&name).await })
+    }
+
+    /// `GET auth/identityToken`: the user an identity token stands for.
+    ///
+    /// # Errors
+    /// As [`Session::identity_token_user`](mstr_rest_session::Session::identity_token_user).
+    pub fn identity_token_user(&self, identity_token: &SecretString) -> Result<String> {
+        let s = self.inner.clone();
+        let token = identity_token.clone();
+        self.wait(async move { s.identity_token_user(&token).await })
     }
 
     /// The id of the project called `name`.
@@ -213,7 +242,7 @@ impl Session {
     pub fn project_id(&self, name: &str) -> Result<Option<String>> {
         let s = self.inner.clone();
         let name = name.to_owned();
-        self.worker.run(async move { s.project_id(&name).await })?
+        self.wait(async move { s.project_id(&name).await })
     }
 
     /// Saves the session as JSON; see [`Session::to_json`](mstr_rest_session::Session::to_json), the

@@ -1,4 +1,4 @@
-//! Pushed datasets and their upload sessions (reference §5.2, §8 item 15).
+//! Pushed datasets and their upload sessions.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -97,7 +97,7 @@ impl Objects {
         self.objects.iter().find(|o| o.id.eq_ignore_ascii_case(id))
     }
 
-    /// `ObjectInfo` (reference §6), with the ancestors from the root down.
+    /// `ObjectInfo`, with the ancestors from the root down.
     pub(crate) fn info(&self, obj: &Obj) -> Value {
         let mut ancestors = Vec::new();
         let mut parent = obj.parent.clone();

@@ -1,4 +1,4 @@
-//! Reports and cubes (reference §4, §8.10–8.14): the specs a test configures, the deterministic
+//! Reports and cubes: the specs a test configures, the deterministic
 //! row generator, and the per-session instances with their paging, 202 polls and prompts.
 //!
 //! Nothing is materialised: row `r` of a report is a pure function of `r`, so any page of a
@@ -214,20 +214,20 @@ impl ReportSpec {
     }
 
     /// A server-side cap on the rows of one page, applied even to `limit=-1`, so clients must
-    /// loop on `current < total` (reference §8.11).
+    /// loop on `current < total`.
     pub fn page_cap(mut self, rows: u64) -> Self {
         self.page_cap = Some(rows.max(1));
         self
     }
 
     /// With `Prefer: respond-async`, the instance answers 202 to its creation and to this many
-    /// following polls, then 200 (reference §8.12). Default 0.
+    /// following polls, then 200. Default 0.
     pub fn running_polls(mut self, polls: u32) -> Self {
         self.running_polls = polls;
         self
     }
 
-    /// Adds a prompt the instance opens with (reference §8.13).
+    /// Adds a prompt the instance opens with.
     pub fn prompt(mut self, prompt: PromptSpec) -> Self {
         self.prompts.push(prompt);
         self
@@ -914,7 +914,7 @@ fn object_not_found(id: &str) -> ApiError {
     )
 }
 
-/// 404 `ERR004` for an unknown or evicted instance (reference §8.10, code unverified).
+/// 404 `ERR004` for an unknown or evicted instance.
 fn instance_not_found(id: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -1071,7 +1071,7 @@ fn json_str(out: &mut String, s: &str) {
     out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()));
 }
 
-/// Writes the v2 body (reference §4.4) straight into a string: no intermediate `Value`.
+/// Writes the v2 body straight into a string: no intermediate `Value`.
 fn page_body(instance: &Instance, instance_id: &str, page: PageRequest) -> String {
     let spec = &instance.spec;
     // The cross-tab attribute (index, cardinality), which leaves the rows axis.

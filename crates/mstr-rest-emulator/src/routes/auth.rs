@@ -1,4 +1,4 @@
-//! `auth/*`: login in its modes, logout, identity tokens and delegation (reference §1.2–1.4).
+//! `auth/*`: login in its modes, logout, identity tokens and delegation.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -137,7 +137,7 @@ fn session_opened(session: &NewSession, secure: bool) -> Response {
     }
 }
 
-/// Real servers mark every auth answer uncacheable (reference §1.2, checklist 17).
+/// Real servers mark every auth answer uncacheable.
 async fn no_cache(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(

@@ -1,4 +1,4 @@
-//! Push Data API through upload sessions (reference §5.2, §8 item 15): `datasets/models`,
+//! Push Data API through upload sessions: `datasets/models`,
 //! `datasets/{id}`, `datasets/{id}/uploadSessions[/{sid}[/publish|/publishStatus]]`.
 
 use axum::body::Bytes;
@@ -147,7 +147,7 @@ async fn status(
         .catalog
         .datasets()
         .status(&scope.project.id, &id, &sid);
-    // The docs sample sends the status as a string (reference §5.2); so does the emulator.
+    // The docs sample sends the status as a string; so does the emulator.
     answer(status.map(|(status, message)| {
         Json(json!({ "uploadSessionId": sid, "status": status.to_string(), "message": message }))
             .into_response()

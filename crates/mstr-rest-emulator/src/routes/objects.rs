@@ -1,4 +1,4 @@
-//! Browsing, objects, library, user management and security (reference §6, §7): `folders…`,
+//! Browsing, objects, library, user management and security: `folders…`,
 //! `objects/{id}`, `library`, `users…`, `usergroups…`, `securityRoles`, `securityFilters`.
 
 use axum::body::Bytes;

@@ -1,4 +1,4 @@
-//! `projects`, `projects/{name}` (reference §2). No project header needed.
+//! `projects`, `projects/{name}`. No project header needed.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};

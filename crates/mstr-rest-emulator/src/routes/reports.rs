@@ -1,4 +1,4 @@
-//! Report and cube instances (reference §4, §8.10–8.14): creation, paging, 202 polls and
+//! Report and cube instances: creation, paging, 202 polls and
 //! prompts. The data and the instance bookkeeping live in [`crate::reports`].
 
 use std::collections::HashMap;

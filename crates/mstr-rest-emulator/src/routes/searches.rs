@@ -1,4 +1,4 @@
-//! `searches/results`: quick search (reference §6) over the seeded objects of the caller's
+//! `searches/results`: quick search over the seeded objects of the caller's
 //! project. `pattern` 2 matches the name exactly, anything else (4 = contains, the default)
 //! matches a part of it, ignoring case; `type` may repeat; `root` keeps objects below a folder.
 

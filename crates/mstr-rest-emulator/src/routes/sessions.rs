@@ -1,4 +1,4 @@
-//! `sessions*`: session info, keep-alive and lifetime (reference §1.5).
+//! `sessions*`: session info, keep-alive and lifetime.
 
 use axum::extract::State;
 use axum::http::StatusCode;

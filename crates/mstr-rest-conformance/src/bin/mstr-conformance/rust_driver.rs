@@ -1,6 +1,7 @@
 //! The Rust side of the differential run: the scenarios of `python/driver.py`, step for step
 //! and under the same step names, with mstr-rest as a user would write them.
 
+use mstr_rest::prelude::*;
 use mstr_rest::{AuthenticatedSession, Credentials, Error, Session};
 use serde_json::{Value, json};
 
@@ -80,7 +81,7 @@ async fn answer(request: mstr_rest::RequestBuilder) -> mstr_rest::Result<Value> 
     Ok(json!({"status": status, "body": body}))
 }
 
-fn project_list(projects: &[mstr_rest::Project]) -> Value {
+fn project_list(projects: &[mstr_rest::projects::Project]) -> Value {
     projects
         .iter()
         .map(|p| json!({"id": p.id, "name": p.name}))

@@ -114,7 +114,7 @@ async fn arrow_batches_are_typed_per_page() {
     use arrow_schema::DataType;
     use futures_util::TryStreamExt;
 
-    use super::DataApi;
+    use super::ReportsApi;
 
     let emulator = mstr_rest_emulator::Emulator::builder()
         .report(mstr_rest_emulator::ReportSpec::new("AB", "Arrow").rows(250))

@@ -1,11 +1,11 @@
-//! User management: users and user groups (list, get, create, update).
+//! The User Management API: users and user groups (list, get, create, update).
 
 use mstr_rest_session::{Result, Session};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::path::segment;
+use mstr_rest_core::segment;
 
 /// A user or group a membership names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -284,15 +284,15 @@ impl UserGroupUpdate {
 
 /// The calls users and user groups share: list, get, create and update over one
 /// collection path.
-#[derive(Debug, Clone)]
-struct Collection {
-    session: Session,
+#[derive(Debug, Clone, Copy)]
+struct Collection<'s> {
+    session: &'s Session,
     path: &'static str,
     /// What an id of this collection is called in errors ("user id").
     id_name: &'static str,
 }
 
-impl Collection {
+impl Collection<'_> {
     async fn list<T: DeserializeOwned>(&self, query: &[(&str, &str)]) -> Result<Vec<T>> {
         self.session
             .get(self.path)
@@ -336,20 +336,18 @@ impl Collection {
 /// Every item, as the server lists them without paging.
 const ALL: &[(&str, &str)] = &[("offset", "0"), ("limit", "-1")];
 
-/// Users, from [`ObjectsApi::users`](super::ObjectsApi::users).
+/// Users, from [`UsersApi::users`].
 #[derive(Debug, Clone)]
-pub struct Users {
-    users: Collection,
+pub struct Users<S = Session> {
+    pub(crate) session: S,
 }
 
 impl Users {
-    pub(super) fn new(session: Session) -> Users {
-        Users {
-            users: Collection {
-                session,
-                path: "users",
-                id_name: "user id",
-            },
+    fn users(&self) -> Collection<'_> {
+        Collection {
+            session: &self.session,
+            path: "users",
+            id_name: "user id",
         }
     }
 
@@ -359,7 +357,7 @@ impl Users {
     /// [`Error::Api`](mstr_rest_session::Error::Api); [`Error::Transport`](mstr_rest_session::Error::Transport);
     /// [`Error::Decode`](mstr_rest_session::Error::Decode).
     pub async fn list(&self) -> Result<Vec<User>> {
-        self.users.list(ALL).await
+        self.users().list(ALL).await
     }
 
     /// `GET users?nameBegins=…`: users whose name or login begins with `prefix`.
@@ -367,7 +365,7 @@ impl Users {
     /// # Errors
     /// As [`list`](Self::list).
     pub async fn name_begins(&self, prefix: &str) -> Result<Vec<User>> {
-        self.users.list(&[("nameBegins", prefix)]).await
+        self.users().list(&[("nameBegins", prefix)]).await
     }
 
     /// `GET users/{id}`.
@@ -375,7 +373,7 @@ impl Users {
     /// # Errors
     /// As [`list`](Self::list); `ERR004` for an unknown id.
     pub async fn get(&self, id: &str) -> Result<User> {
-        self.users.get(id).await
+        self.users().get(id).await
     }
 
     /// `POST users`: creates a user and returns it.
@@ -383,7 +381,7 @@ impl Users {
     /// # Errors
     /// As [`list`](Self::list); `ERR006` for a name already taken.
     pub async fn create(&self, user: &NewUser) -> Result<User> {
-        self.users.create(user).await
+        self.users().create(user).await
     }
 
     /// `PATCH users/{id}`: applies the changes and returns the user.
@@ -391,24 +389,22 @@ impl Users {
     /// # Errors
     /// As [`get`](Self::get).
     pub async fn update(&self, id: &str, update: &UserUpdate) -> Result<User> {
-        self.users.update(id, &update.ops).await
+        self.users().update(id, &update.ops).await
     }
 }
 
-/// User groups, from [`ObjectsApi::user_groups`](super::ObjectsApi::user_groups).
+/// User groups, from [`ObjectsApi::user_groups`](UsersApi::user_groups).
 #[derive(Debug, Clone)]
-pub struct UserGroups {
-    groups: Collection,
+pub struct UserGroups<S = Session> {
+    pub(crate) session: S,
 }
 
 impl UserGroups {
-    pub(super) fn new(session: Session) -> UserGroups {
-        UserGroups {
-            groups: Collection {
-                session,
-                path: "usergroups",
-                id_name: "user group id",
-            },
+    fn groups(&self) -> Collection<'_> {
+        Collection {
+            session: &self.session,
+            path: "usergroups",
+            id_name: "user group id",
         }
     }
 
@@ -418,7 +414,7 @@ impl UserGroups {
     /// [`Error::Api`](mstr_rest_session::Error::Api); [`Error::Transport`](mstr_rest_session::Error::Transport);
     /// [`Error::Decode`](mstr_rest_session::Error::Decode).
     pub async fn list(&self) -> Result<Vec<UserGroup>> {
-        self.groups.list(ALL).await
+        self.groups().list(ALL).await
     }
 
     /// `GET usergroups/{id}`.
@@ -426,7 +422,7 @@ impl UserGroups {
     /// # Errors
     /// As [`list`](Self::list); `ERR004` for an unknown id.
     pub async fn get(&self, id: &str) -> Result<UserGroup> {
-        self.groups.get(id).await
+        self.groups().get(id).await
     }
 
     /// `POST usergroups`: creates a group and returns it.
@@ -434,7 +430,7 @@ impl UserGroups {
     /// # Errors
     /// As [`list`](Self::list); `ERR006` for a name already taken.
     pub async fn create(&self, group: &NewUserGroup) -> Result<UserGroup> {
-        self.groups.create(group).await
+        self.groups().create(group).await
     }
 
     /// `PATCH usergroups/{id}`: applies the changes and returns the group.
@@ -442,6 +438,59 @@ impl UserGroups {
     /// # Errors
     /// As [`get`](Self::get).
     pub async fn update(&self, id: &str, update: &UserGroupUpdate) -> Result<UserGroup> {
-        self.groups.update(id, &update.ops).await
+        self.groups().update(id, &update.ops).await
+    }
+}
+
+/// The User Management API on a [`Session`]: `use mstr_rest_api::users::UsersApi;` (or the
+/// facade's prelude).
+pub trait UsersApi {
+    /// Users: list, search by name, get, create, update.
+    fn users(&self) -> Users;
+
+    /// User groups: list, get, create, update (members too).
+    fn user_groups(&self) -> UserGroups;
+}
+
+impl UsersApi for Session {
+    fn users(&self) -> Users {
+        Users {
+            session: self.clone(),
+        }
+    }
+
+    fn user_groups(&self) -> UserGroups {
+        UserGroups {
+            session: self.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn updates_become_operation_lists() {
+        let user = UserUpdate::new().full_name("Dave B").enabled(false);
+        assert_eq!(
+            json!(user.ops),
+            json!([
+                {"op": "replace", "path": "/fullName", "value": "Dave B"},
+                {"op": "replace", "path": "/enabled", "value": false},
+            ])
+        );
+        let group = UserGroupUpdate::new()
+            .add_members(["u1"])
+            .remove_members(["u2"]);
+        assert_eq!(
+            json!(group.ops),
+            json!([
+                {"op": "add", "path": "/members", "value": ["u1"]},
+                {"op": "remove", "path": "/members", "value": ["u2"]},
+            ])
+        );
     }
 }

@@ -1,7 +1,8 @@
-//! Report and cube data (JSON Data API v2, reference §4), streamed page by page.
+//! The Reports API: report data (JSON Data API v2), streamed page by page — and the query
+//! types cube data shares (see [`cubes`](crate::cubes)).
 //!
-//! [`DataApi`] adds [`report`](DataApi::report) and [`cube`](DataApi::cube) to a
-//! [`Session`]. Each gives a [`ReportQuery`]: choose the project, the attributes and metrics,
+//! [`ReportsApi`] adds [`report`](ReportsApi::report) to a [`Session`], and
+//! [`CubesApi`](crate::cubes::CubesApi) adds `cube`. Each gives a [`ReportQuery`]: choose the project, the attributes and metrics,
 //! a view filter, the page size and how many pages are fetched at once, then stream:
 //!
 //! - [`ReportQuery::rows`]: typed [`Row`]s, in order;
@@ -16,7 +17,8 @@
 //! `L` is followed (the stride becomes its cap, and a short page is completed by asking for
 //! the rest). A 202 "still running" answer is polled with doubling waits up to a deadline;
 //! a prompted instance (status 2) is answered from [`ReportQuery::answer`], or by hand with
-//! [`Instance::prompts`] and [`Instance::answer`], nested prompts included.
+//! [`Instance::prompts`] and [`Instance::answer`], nested prompts included (the prompt types
+//! are in [`prompts`](crate::prompts)).
 //!
 //! # Rows
 //!
@@ -31,7 +33,7 @@
 //! #     .start().await;
 //! # let project = "B19DEDCC11D4E0EFC000EB9495D0F44F";
 //! use futures_util::TryStreamExt;
-//! use mstr_rest_api::data::DataApi;
+//! use mstr_rest_api::reports::ReportsApi;
 //! use mstr_rest_session::{Credentials, Session};
 //!
 //! let session = Session::builder(emulator.base_url()).build()?;
@@ -57,7 +59,6 @@ use mstr_rest_session::Session;
 
 pub(crate) mod csv;
 mod decode;
-mod prompts;
 mod query;
 mod values;
 
@@ -72,7 +73,6 @@ mod tests;
 pub use arrow::schema as arrow_schema;
 pub(crate) use decode::Decoded;
 pub use decode::{AttributeColumn, Axis, Columns, MetricColumn, Row, Subtotals};
-pub use prompts::{Prompt, PromptAnswer, PromptType};
 pub(crate) use query::Kind;
 pub use query::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_PROMPT_ROUNDS, DEFAULT_PAGE_SIZE,
@@ -80,21 +80,15 @@ pub use query::{
 };
 pub use values::{Cell, ValueType};
 
-/// Report and cube data on a [`Session`]: `use mstr_rest_api::data::DataApi;` (or the facade's
-/// prelude) and call `session.report(id)`.
-pub trait DataApi {
+/// The Reports API on a [`Session`]: `use mstr_rest_api::reports::ReportsApi;` (or the
+/// facade's prelude) and call `session.report(id)`.
+pub trait ReportsApi {
     /// A query on the report `id` (`v2/reports/{id}/instances`; a cube id works too).
     fn report(&self, id: &str) -> ReportQuery;
-    /// A query on the cube `id` (`v2/cubes/{id}/instances`).
-    fn cube(&self, id: &str) -> ReportQuery;
 }
 
-impl DataApi for Session {
+impl ReportsApi for Session {
     fn report(&self, id: &str) -> ReportQuery {
         ReportQuery::new(self.clone(), query::Kind::Report, id)
-    }
-
-    fn cube(&self, id: &str) -> ReportQuery {
-        ReportQuery::new(self.clone(), query::Kind::Cube, id)
     }
 }

@@ -1,4 +1,4 @@
-//! Encoding rows into upload-session chunks (reference §5.3).
+//! Encoding rows into upload-session chunks.
 
 use std::fmt;
 
@@ -12,7 +12,7 @@ use serde::Serialize;
 /// `Vec`); when the column count is known, each row must have exactly that many values.
 ///
 /// ```
-/// use mstr_rest_api::push::ChunkEncoder;
+/// use mstr_rest_api::datasets::ChunkEncoder;
 /// let mut chunk = ChunkEncoder::new(Some(2));
 /// chunk.push(&("Books", 200))?;
 /// chunk.push(&serde_json::json!(["Music", 10]))?;

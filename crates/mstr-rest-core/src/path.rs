@@ -5,15 +5,22 @@
 
 use std::borrow::Cow;
 
-use mstr_rest_session::{Error, Result};
+use mstr_rest_error::{Error, Result};
 
 /// `value` percent-encoded as one path segment: every byte but `A–Z a–z 0–9 - . _ ~` is
-/// escaped (so `/`, `?`, `#` and `%` are too).
+/// escaped (so `/`, `?`, `#` and `%` are too). Every typed call puts its ids in paths
+/// through this; do the same when you build a path by hand.
+///
+/// ```
+/// use mstr_rest_core::segment;
+/// assert_eq!(segment("report id", "a/b?c").unwrap(), "a%2Fb%3Fc");
+/// assert!(segment("report id", "..").is_err());
+/// ```
 ///
 /// # Errors
 /// [`Error::Config`] naming `argument` when `value` is empty, or is `.` or `..` — also once
 /// percent-decoded (`%2e%2E`), since a server or proxy may decode before it resolves.
-pub(crate) fn segment(argument: &str, value: &str) -> Result<String> {
+pub fn segment(argument: &str, value: &str) -> Result<String> {
     if value.is_empty() {
         return Err(Error::config(format!(
             "the {argument} is empty: pass the object's id"
@@ -99,7 +106,7 @@ mod tests {
         for bad in [".", "..", "%2e", "%2E%2e", ".%2E", "%252e%252e", ""] {
             let err = segment("report id", bad).unwrap_err();
             assert!(
-                matches!(err, mstr_rest_session::Error::Config(_)),
+                matches!(err, mstr_rest_error::Error::Config(_)),
                 "{bad:?}: {err:?}"
             );
             assert!(err.to_string().contains("report id"), "{bad:?}: {err}");

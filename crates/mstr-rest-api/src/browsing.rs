@@ -1,26 +1,50 @@
-//! Folders, quick search and objects by id (reference §6).
+//! The Browsing API: folders and quick search in a project.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> mstr_rest_session::Result<()> {
+//! # let emulator = mstr_rest_emulator::Emulator::start().await;
+//! use mstr_rest_api::browsing::BrowsingApi;
+//! use mstr_rest_api::objects::ObjectType;
+//! use mstr_rest_session::{Credentials, Session};
+//!
+//! let session = Session::builder(emulator.base_url()).build()?;
+//! session.login(Credentials::standard("dave", "hellodave")).await?;
+//! let project = session.project("MicroStrategy Tutorial").await?;
+//! let found = session.search(&project.id).name("Revenue").object_type(ObjectType::REPORT).send().await?;
+//! assert_eq!(found.result[0].name, "Revenue by Region");
+//! let roots = session.folders(&project.id).root().await?;
+//! assert!(!roots.is_empty());
+//! # Ok(()) }
+//! ```
 
 use mstr_rest_session::{Result, Session};
 use serde::{Deserialize, Serialize};
 
-use super::info::{ObjectInfo, ObjectType};
-use crate::path::segment;
+use crate::objects::{ObjectInfo, ObjectType};
+use mstr_rest_core::segment;
 
-/// Folder browsing in one project, from [`ObjectsApi::folders`](super::ObjectsApi::folders).
+/// Folder browsing in one project, from [`BrowsingApi::folders`].
 #[derive(Debug, Clone)]
-pub struct Folders {
-    session: Session,
+pub struct Folders<S = Session> {
+    pub(crate) session: S,
     project_id: String,
 }
 
-impl Folders {
-    pub(super) fn new(session: Session, project_id: &str) -> Folders {
+impl<S> Folders<S> {
+    pub(crate) fn new(session: S, project_id: &str) -> Folders<S> {
         Folders {
             session,
             project_id: project_id.to_owned(),
         }
     }
 
+    /// The same handle on another session (the blocking one runs the async calls).
+    pub(crate) fn on<T>(&self, session: T) -> Folders<T> {
+        Folders::new(session, &self.project_id)
+    }
+}
+
+impl Folders {
     async fn list(&self, path: &str) -> Result<Vec<ObjectInfo>> {
         self.session
             .get(path)
@@ -83,11 +107,11 @@ impl SearchPattern {
     pub const CONTAINS: SearchPattern = SearchPattern(4);
 }
 
-/// A quick search, from [`ObjectsApi::search`](super::ObjectsApi::search).
+/// A quick search, from [`BrowsingApi::search`].
 #[derive(Debug, Clone)]
 #[must_use = "a search does nothing until .send() is awaited"]
-pub struct Search {
-    session: Session,
+pub struct Search<S = Session> {
+    pub(crate) session: S,
     project_id: String,
     query: Vec<(&'static str, String)>,
 }
@@ -105,12 +129,21 @@ pub struct SearchResult {
     pub result: Vec<ObjectInfo>,
 }
 
-impl Search {
-    pub(super) fn new(session: Session, project_id: &str) -> Search {
+impl<S> Search<S> {
+    pub(crate) fn new(session: S, project_id: &str) -> Search<S> {
         Search {
             session,
             project_id: project_id.to_owned(),
             query: vec![("getAncestors", "true".to_owned())],
+        }
+    }
+
+    /// The same search on another session (the blocking one runs the async call).
+    pub(crate) fn on<T>(self, session: T) -> Search<T> {
+        Search {
+            session,
+            project_id: self.project_id,
+            query: self.query,
         }
     }
 
@@ -150,7 +183,9 @@ impl Search {
     pub fn limit(self, limit: u64) -> Self {
         self.set("limit", limit.to_string())
     }
+}
 
+impl Search {
     /// `GET searches/results`.
     ///
     /// # Errors
@@ -168,49 +203,22 @@ impl Search {
     }
 }
 
-/// Objects of one project by id and type, from [`ObjectsApi::objects`](super::ObjectsApi::objects).
-#[derive(Debug, Clone)]
-pub struct Objects {
-    session: Session,
-    project_id: String,
+/// The Browsing API on a [`Session`]: `use mstr_rest_api::browsing::BrowsingApi;` (or the
+/// facade's prelude).
+pub trait BrowsingApi {
+    /// Folder browsing in a project.
+    fn folders(&self, project_id: &str) -> Folders;
+
+    /// A quick search (`GET searches/results`) in a project; set criteria, then `send()`.
+    fn search(&self, project_id: &str) -> Search;
 }
 
-impl Objects {
-    pub(super) fn new(session: Session, project_id: &str) -> Objects {
-        Objects {
-            session,
-            project_id: project_id.to_owned(),
-        }
+impl BrowsingApi for Session {
+    fn folders(&self, project_id: &str) -> Folders {
+        Folders::new(self.clone(), project_id)
     }
 
-    /// `GET objects/{id}?type=…`.
-    ///
-    /// # Errors
-    /// [`Error::Api`](mstr_rest_session::Error::Api) (`ERR004` when no object of that type
-    /// has the id); [`Error::Transport`](mstr_rest_session::Error::Transport);
-    /// [`Error::Decode`](mstr_rest_session::Error::Decode).
-    pub async fn get(&self, id: &str, object_type: ObjectType) -> Result<ObjectInfo> {
-        self.session
-            .get(&format!("objects/{}", segment("object id", id)?))
-            .project(&self.project_id)
-            .query(&[("type", object_type.0)])
-            .send()
-            .await?
-            .json()
-            .await
-    }
-
-    /// `DELETE objects/{id}?type=…`.
-    ///
-    /// # Errors
-    /// As [`get`](Self::get).
-    pub async fn delete(&self, id: &str, object_type: ObjectType) -> Result<()> {
-        self.session
-            .delete(&format!("objects/{}", segment("object id", id)?))
-            .project(&self.project_id)
-            .query(&[("type", object_type.0)])
-            .send()
-            .await?;
-        Ok(())
+    fn search(&self, project_id: &str) -> Search {
+        Search::new(self.clone(), project_id)
     }
 }

@@ -1,4 +1,8 @@
-//! Prompts of a report instance (reference §4.8): what the server asks, and the answers.
+//! The Prompts API: what a prompted report instance asks, and the answers to it.
+//!
+//! Answer up front with [`ReportQuery::answer`](crate::reports::ReportQuery::answer), or by
+//! hand with [`Instance::prompts`](crate::reports::Instance::prompts) and
+//! [`Instance::answer`](crate::reports::Instance::answer).
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -72,7 +76,7 @@ enum Target {
 ///
 /// The target is a prompt key, id or name: a string holding `@` is sent as `key`, 32 hex
 /// digits as `id`, anything else as `name` (the server matches in that order).
-/// [`ReportQuery::answer`](super::ReportQuery::answer) pins each answer to the open prompt's
+/// [`ReportQuery::answer`](crate::reports::ReportQuery::answer) pins each answer to the open prompt's
 /// key before sending.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PromptAnswer {

@@ -1,4 +1,5 @@
-//! Dataset push through upload sessions (Push Data API, reference §5.2–5.3).
+//! The Datasets API: dataset models created from a column schema, and rows pushed into
+//! them through upload sessions (the Push Data API).
 //!
 //! Create a dataset model from a column schema, then push rows into one of its tables: the
 //! rows are encoded as base64 of a JSON array of row arrays and sent in chunks of
@@ -13,7 +14,7 @@
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> mstr_rest_session::Result<()> {
 //! # let emulator = mstr_rest_emulator::Emulator::start().await;
 //! use futures_util::stream;
-//! use mstr_rest_api::push::{DataType, DatasetModel, PushApi, TableSchema, UpdatePolicy};
+//! use mstr_rest_api::datasets::{DataType, DatasetModel, DatasetsApi, TableSchema, UpdatePolicy};
 //! use mstr_rest_session::{Credentials, Session};
 //! use serde_json::json;
 //!
@@ -41,7 +42,7 @@ mod upload;
 pub use encode::ChunkEncoder;
 pub use model::{Attribute, AttributeForm, DataType, DatasetModel, Metric, TableSchema};
 pub use upload::{
-    DEFAULT_CHUNK_ROWS, Dataset, Datasets, PushApi, PushSummary, UpdatePolicy, Upload,
+    DEFAULT_CHUNK_ROWS, Dataset, Datasets, DatasetsApi, PushSummary, UpdatePolicy, Upload,
 };
 
 #[cfg(test)]

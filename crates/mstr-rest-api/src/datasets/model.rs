@@ -1,4 +1,4 @@
-//! The column schema of a dataset model: `PushAPIDataset` (reference §5.2).
+//! The column schema of a dataset model: `PushAPIDataset`.
 
 use serde::Serialize;
 

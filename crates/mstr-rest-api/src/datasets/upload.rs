@@ -1,4 +1,4 @@
-//! Datasets, upload sessions and the push loop (reference §5.2).
+//! Datasets, upload sessions and the push loop.
 
 use std::time::Duration;
 
@@ -12,8 +12,8 @@ use tracing::Instrument;
 
 use super::encode::ChunkEncoder;
 use super::model::DatasetModel;
-use crate::path::segment;
 use crate::poll::Backoff;
+use mstr_rest_core::segment;
 
 /// Rows per chunk unless set otherwise: 100,000, as the Python library.
 pub const DEFAULT_CHUNK_ROWS: usize = 100_000;
@@ -37,25 +37,37 @@ pub enum UpdatePolicy {
     Upsert,
 }
 
-/// Dataset calls in one project, from [`PushApi::datasets`].
+/// Dataset calls in one project, from [`DatasetsApi::datasets`].
 #[derive(Debug, Clone)]
-pub struct Datasets {
-    session: Session,
+pub struct Datasets<S = Session> {
+    pub(crate) session: S,
     project_id: String,
 }
 
-/// Push Data API calls on a [`Session`].
-pub trait PushApi {
+impl<S> Datasets<S> {
+    pub(crate) fn new(session: S, project_id: &str) -> Datasets<S> {
+        Datasets {
+            session,
+            project_id: project_id.to_owned(),
+        }
+    }
+
+    /// The same handle on another session (the blocking one runs the async calls).
+    pub(crate) fn on<T>(&self, session: T) -> Datasets<T> {
+        Datasets::new(session, &self.project_id)
+    }
+}
+
+/// The Datasets API on a [`Session`]: `use mstr_rest_api::datasets::DatasetsApi;` (or the
+/// facade's prelude).
+pub trait DatasetsApi {
     /// The datasets of a project (its id, as sent in `X-MSTR-ProjectID`).
     fn datasets(&self, project_id: &str) -> Datasets;
 }
 
-impl PushApi for Session {
+impl DatasetsApi for Session {
     fn datasets(&self, project_id: &str) -> Datasets {
-        Datasets {
-            session: self.clone(),
-            project_id: project_id.to_owned(),
-        }
+        Datasets::new(self.clone(), project_id)
     }
 }
 
@@ -120,8 +132,8 @@ impl Datasets {
 
 /// One dataset: the target of [`upload`](Self::upload).
 #[derive(Debug, Clone)]
-pub struct Dataset {
-    session: Session,
+pub struct Dataset<S = Session> {
+    pub(crate) session: S,
     project_id: String,
     id: String,
     name: Option<String>,
@@ -129,7 +141,18 @@ pub struct Dataset {
     widths: Vec<(String, usize)>,
 }
 
-impl Dataset {
+impl<S> Dataset<S> {
+    /// The same dataset on another session (the blocking one runs the async calls).
+    pub(crate) fn on<T>(&self, session: T) -> Dataset<T> {
+        Dataset {
+            session,
+            project_id: self.project_id.clone(),
+            id: self.id.clone(),
+            name: self.name.clone(),
+            widths: self.widths.clone(),
+        }
+    }
+
     /// The dataset id.
     pub fn id(&self) -> &str {
         &self.id
@@ -139,25 +162,12 @@ impl Dataset {
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
+}
 
-    /// `GET datasets/{id}`: the definition as the server reports it.
-    ///
-    /// # Errors
-    /// [`Error::Api`]; [`Error::Transport`].
-    pub async fn info(&self) -> Result<Value> {
-        self.session
-            .get(&format!("datasets/{}", segment("dataset id", &self.id)?))
-            .project(&self.project_id)
-            .query(&[("fields", "tables,columns,attributes,metrics")])
-            .send()
-            .await?
-            .json()
-            .await
-    }
-
+impl<S: Clone> Dataset<S> {
     /// Starts an upload into one table: set the policy and chunk size, then
     /// [`push`](Upload::push).
-    pub fn upload(&self, table: impl Into<String>) -> Upload {
+    pub fn upload(&self, table: impl Into<String>) -> Upload<S> {
         let table = table.into();
         let columns = self
             .widths
@@ -177,11 +187,28 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    /// `GET datasets/{id}`: the definition as the server reports it.
+    ///
+    /// # Errors
+    /// [`Error::Api`]; [`Error::Transport`].
+    pub async fn info(&self) -> Result<Value> {
+        self.session
+            .get(&format!("datasets/{}", segment("dataset id", &self.id)?))
+            .project(&self.project_id)
+            .query(&[("fields", "tables,columns,attributes,metrics")])
+            .send()
+            .await?
+            .json()
+            .await
+    }
+}
+
 /// One push into one table through one upload session; from [`Dataset::upload`].
 #[derive(Debug, Clone)]
 #[must_use = "an upload does nothing until .push() is awaited"]
-pub struct Upload {
-    dataset: Dataset,
+pub struct Upload<S = Session> {
+    dataset: Dataset<S>,
     table: String,
     columns: Option<usize>,
     policy: UpdatePolicy,
@@ -211,7 +238,25 @@ struct Opened {
     upload_session_id: String,
 }
 
-impl Upload {
+impl<S> Upload<S> {
+    pub(crate) fn session(&self) -> &S {
+        &self.dataset.session
+    }
+
+    /// The same upload on another session (the blocking one runs the async push).
+    pub(crate) fn on<T>(self, session: T) -> Upload<T> {
+        Upload {
+            dataset: self.dataset.on(session),
+            table: self.table,
+            columns: self.columns,
+            policy: self.policy,
+            chunk_rows: self.chunk_rows,
+            first_poll: self.first_poll,
+            max_poll: self.max_poll,
+            publish_timeout: self.publish_timeout,
+        }
+    }
+
     /// The update policy (default [`UpdatePolicy::Replace`]).
     pub fn policy(mut self, policy: UpdatePolicy) -> Self {
         self.policy = policy;
@@ -237,7 +282,9 @@ impl Upload {
         self.publish_timeout = timeout;
         self
     }
+}
 
+impl Upload {
     /// Opens an upload session, sends the rows in chunks, publishes, and polls until the
     /// server reports status 1. Each row must serialize to a JSON array, one value per
     /// column in the table's order (dates as ISO-8601 strings). At most one chunk is held
@@ -247,11 +294,11 @@ impl Upload {
     /// # Errors
     /// [`Error::Config`] for a row that is not an array or has the wrong number of values
     /// (when the dataset was created here); [`Error::Api`] when the server refuses a call;
-    /// [`Error::Transport`], with [`is_timeout`](Error::is_timeout) true when the publish
-    /// did not finish within the [`publish_timeout`](Self::publish_timeout).
-    pub async fn push<S, R>(self, rows: S) -> Result<PushSummary>
+    /// [`Error::Transport`]; [`Error::Deadline`] naming `publish_timeout` when the publish
+    /// did not complete within the [`publish_timeout`](Self::publish_timeout).
+    pub async fn push<T, R>(self, rows: T) -> Result<PushSummary>
     where
-        S: Stream<Item = R>,
+        T: Stream<Item = R>,
         R: Serialize,
     {
         let span = tracing::debug_span!(
@@ -395,7 +442,7 @@ impl Upload {
     }
 }
 
-/// True when `publishStatus` says 1, as an int or a string (reference §5.2).
+/// True when `publishStatus` says 1, as an int or a string.
 pub(crate) fn publish_done(status: &Value) -> bool {
     match &status["status"] {
         Value::Number(n) => n.as_i64() == Some(1),

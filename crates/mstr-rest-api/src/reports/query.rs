@@ -18,9 +18,9 @@ use mstr_rest_error::DeadlineError;
 use mstr_rest_session::{Error, Result, Session};
 
 use super::decode::{self, Decoded, Formatted, Options, PageShape, Paging, Row, Subtotals};
-use super::prompts::{Prompt, PromptAnswer};
-use crate::path::segment;
 use crate::poll::Backoff;
+use crate::prompts::{Prompt, PromptAnswer};
+use mstr_rest_core::segment;
 
 /// Reports or cubes: which `v2/…/instances` family a query uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,7 @@ fn fields(formatted: bool) -> &'static str {
 }
 
 /// What to fetch from one report or cube. Get one from
-/// [`DataApi::report`](super::DataApi::report) or [`DataApi::cube`](super::DataApi::cube);
+/// [`ReportsApi::report`](super::ReportsApi::report) or [`CubesApi::cube`](crate::cubes::CubesApi::cube);
 /// nothing is sent until [`open`](Self::open), [`rows`](Self::rows), [`pages`](Self::pages),
 /// [`write_csv`](Self::write_csv) (or `record_batches`, feature `arrow`).
 #[derive(Debug, Clone)]
@@ -205,7 +205,7 @@ impl<S> ReportQuery<S> {
         }
     }
 
-    /// A view filter expression (`{"operator", "operands"}`, reference §4.2), sent as is.
+    /// A view filter expression (`{"operator", "operands"}`), sent as is.
     pub fn view_filter(mut self, expression: Value) -> Self {
         self.spec.body.insert("viewFilter".to_owned(), expression);
         self
@@ -684,7 +684,7 @@ impl Head {
     }
 }
 
-/// One page of a report or cube as the server sent it (a v2 body, reference §4.4), with its
+/// One page of a report or cube as the server sent it (a v2 body), with its
 /// paging read out.
 #[derive(Debug, Clone)]
 pub struct Page {
