@@ -243,7 +243,11 @@ async fn cached_refetches_only_after_the_ttl() {
 
     assert_eq!(value_of(&source).await, "v1");
     clock.advance(Duration::from_secs(59));
-    assert_eq!(value_of(&source).await, "v1");
+    assert_eq!(
+        value_of(&source.clone()).await,
+        "v1",
+        "clones share the cache"
+    );
     assert_eq!(fetches.load(Ordering::SeqCst), 1);
     clock.advance(Duration::from_secs(2));
     assert_eq!(value_of(&source).await, "v2");

@@ -121,7 +121,7 @@ fn build_cost() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Builds the standalone emulator and the conformance runner (`crates/mstr-rest-conformance`),
+/// Builds the standalone emulator and the conformance runner (`tools/mstr-rest-conformance`),
 /// then runs the runner, passing the remaining arguments on. It finds the emulator next to
 /// itself and keeps its Python venv under `target/conformance/`.
 fn conformance(extra: &[String]) -> ExitCode {

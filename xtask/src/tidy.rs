@@ -72,6 +72,7 @@ fn no_openssl_in_the_lock_file() {
 fn members_inherit_lints_and_versions() {
     let mut manifests = Vec::new();
     files(&project_root().join("crates"), "toml", &mut manifests);
+    files(&project_root().join("tools"), "toml", &mut manifests);
     manifests.push(project_root().join("xtask/Cargo.toml"));
     manifests.push(project_root().join("tests/Cargo.toml"));
     for manifest in manifests
@@ -146,6 +147,7 @@ fn libraries_do_not_print() {
 fn tests_do_not_ignore_or_sleep() {
     let root = project_root();
     let mut all = rust_files(&root.join("crates"));
+    all.extend(rust_files(&root.join("tools")));
     all.extend(rust_files(&root.join("tests")));
     for file in all {
         let name = relative(&file);

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use tokio::sync::OnceCell;
+use mstr_rest_session::SingleFlight;
 
 /// The two SDK clients this crate uses, built the same way.
 pub(crate) trait ServiceClient: Clone + Send + Sync + 'static {
@@ -74,7 +74,7 @@ service_client!(aws_sdk_ssm, "SSM Parameter Store");
 /// so a source configured differently never reuses a client built for another setting.
 pub(crate) struct LazyClient<C> {
     settings: Settings<C>,
-    cell: Arc<OnceCell<C>>,
+    cell: Arc<SingleFlight<C>>,
 }
 
 #[derive(Clone)]
@@ -94,7 +94,7 @@ impl<C: ServiceClient> LazyClient<C> {
                 sdk_config: None,
                 client: None,
             },
-            cell: Arc::new(OnceCell::new()),
+            cell: Arc::new(SingleFlight::new()),
         }
     }
 
@@ -103,7 +103,7 @@ impl<C: ServiceClient> LazyClient<C> {
         change(&mut settings);
         LazyClient {
             settings,
-            cell: Arc::new(OnceCell::new()),
+            cell: Arc::new(SingleFlight::new()),
         }
     }
 
@@ -131,8 +131,18 @@ impl<C: ServiceClient> LazyClient<C> {
 
     /// The client: built (and, without injection, the ambient AWS config loaded) on the
     /// first call; later calls and clones get the same one.
-    pub(crate) async fn get(&self) -> &C {
-        self.cell.get_or_init(|| self.build()).await
+    pub(crate) async fn get(&self) -> C {
+        let built = self
+            .cell
+            .get_or_fetch(
+                |_| true,
+                || async { Ok::<_, std::convert::Infallible>(self.build().await) },
+            )
+            .await;
+        match built {
+            Ok(client) => client,
+            Err(never) => match never {},
+        }
     }
 
     async fn build(&self) -> C {
@@ -165,9 +175,9 @@ impl<C: ServiceClient> LazyClient<C> {
     }
 
     /// True once the client was built (tests prove laziness with it).
-    #[cfg(test)]
+    #[cfg(feature = "test-util")]
     pub(crate) fn is_built(&self) -> bool {
-        self.cell.initialized()
+        self.cell.is_filled()
     }
 }
 
@@ -197,7 +207,7 @@ impl<C> fmt::Debug for LazyClient<C> {
             .field("config", &config)
             .field("region", region)
             .field("endpoint", endpoint)
-            .field("built", &self.cell.initialized())
+            .field("built", &self.cell.is_filled())
             .finish()
     }
 }

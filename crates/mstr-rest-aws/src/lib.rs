@@ -114,8 +114,3 @@ pub use mstr_rest_session as session;
 /// The AWS SDK crates the sources take in `with_sdk_config` and `with_client`, re-exported
 /// so their versions always match.
 pub use {aws_config, aws_sdk_secretsmanager, aws_sdk_ssm};
-
-#[cfg(test)]
-mod moto_tests;
-#[cfg(test)]
-mod tests;

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_config::SdkConfig;
-use mstr_rest_session::{CredentialError, SecretSource, SecretString};
+use mstr_rest_session::{CredentialError, SecretSource, SecretString, SingleFlight};
 use tracing::Instrument;
 
 use crate::client::LazyClient;
@@ -96,8 +96,9 @@ impl ParameterStore {
         self
     }
 
-    #[cfg(test)]
-    pub(crate) fn client_is_built(&self) -> bool {
+    /// True once the SDK client was built: tests prove laziness with it (feature `test-util`).
+    #[cfg(feature = "test-util")]
+    pub fn client_is_built(&self) -> bool {
         self.client.is_built()
     }
 }
@@ -127,13 +128,8 @@ impl fmt::Display for ParameterStore {
     }
 }
 
-/// The slot of one parameter: a tokio mutex held across the fetch is the single flight.
-type Slot = Arc<tokio::sync::Mutex<Option<SecretString>>>;
-
-/// True when the slot holds a value (a slot being filled right now counts as empty).
-fn holds_value(slot: &Slot) -> bool {
-    slot.try_lock().is_ok_and(|value| value.is_some())
-}
+/// The slot of one parameter.
+type Slot = Arc<SingleFlight<SecretString>>;
 
 struct Group {
     client: LazyClient<Client>,
@@ -224,8 +220,9 @@ impl ParameterStoreValues {
         self.with(self.group.client.client(client))
     }
 
-    #[cfg(test)]
-    pub(crate) fn client_is_built(&self) -> bool {
+    /// True once the SDK client was built: tests prove laziness with it (feature `test-util`).
+    #[cfg(feature = "test-util")]
+    pub fn client_is_built(&self) -> bool {
         self.group.client.is_built()
     }
 }
@@ -242,7 +239,7 @@ impl fmt::Debug for ParameterStoreValues {
             .group
             .cache()
             .iter()
-            .filter(|(_, slot)| holds_value(slot))
+            .filter(|(_, slot)| slot.is_filled())
             .map(|(name, _)| name.clone())
             .collect();
         cached.sort();
@@ -269,13 +266,11 @@ impl SecretSource for CachedParameter {
             .entry(self.name.clone())
             .or_default()
             .clone();
-        let mut value = slot.lock().await;
-        if let Some(value) = &*value {
-            return Ok(value.clone());
-        }
-        let fetched = get_parameter(&self.group.client, &self.name, self.describe()).await?;
-        *value = Some(fetched.clone());
-        Ok(fetched)
+        slot.get_or_fetch(
+            |_| true,
+            || get_parameter(&self.group.client, &self.name, self.describe()),
+        )
+        .await
     }
 
     fn describe(&self) -> Cow<'static, str> {
@@ -291,7 +286,11 @@ impl SecretSource for CachedParameter {
 
 impl fmt::Debug for CachedParameter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cached = self.group.cache().get(&self.name).is_some_and(holds_value);
+        let cached = self
+            .group
+            .cache()
+            .get(&self.name)
+            .is_some_and(|slot| slot.is_filled());
         f.debug_struct("CachedParameter")
             .field("name", &self.name)
             .field("cached", &cached)

@@ -120,8 +120,9 @@ impl SecretsManager {
         secret_text(output, source)
     }
 
-    #[cfg(test)]
-    pub(crate) fn client_is_built(&self) -> bool {
+    /// True once the SDK client was built: tests prove laziness with it (feature `test-util`).
+    #[cfg(feature = "test-util")]
+    pub fn client_is_built(&self) -> bool {
         self.client.is_built()
     }
 }
@@ -285,8 +286,9 @@ impl SecretsManagerSecret {
         SecretsManagerSecret::from_fetch(self.fetch.with_client(client))
     }
 
-    #[cfg(test)]
-    pub(crate) fn client_is_built(&self) -> bool {
+    /// True once the SDK client was built: tests prove laziness with it (feature `test-util`).
+    #[cfg(feature = "test-util")]
+    pub fn client_is_built(&self) -> bool {
         self.fetch.client_is_built()
     }
 }

@@ -77,14 +77,24 @@ pub struct AmbientCredential {
 impl AmbientCredential {
     /// The ambient chain, reading the process environment.
     pub fn new() -> AmbientCredential {
-        AmbientCredential::with_env(|name| std::env::var(name).ok(), ClientOptions::default())
+        AmbientCredential::from_env(|name| std::env::var(name).ok(), ClientOptions::default())
     }
 
     /// The ambient chain, reading variables through `lookup` instead of the process
     /// environment, and sending its token requests with `client_options` (a transport of
-    /// your own, say). The Azure SDK itself still reads a few variables of its own
-    /// (`AZURE_AUTHORITY_HOST`, the managed-identity endpoints) from the process.
+    /// your own, say): for tests (feature `test-util`). The Azure SDK itself still reads a
+    /// few variables of its own (`AZURE_AUTHORITY_HOST`, the managed-identity endpoints)
+    /// from the process.
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     pub fn with_env(
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+        client_options: ClientOptions,
+    ) -> AmbientCredential {
+        AmbientCredential::from_env(lookup, client_options)
+    }
+
+    fn from_env(
         lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
         client_options: ClientOptions,
     ) -> AmbientCredential {
@@ -100,7 +110,7 @@ impl AmbientCredential {
                         name,
                         env: env.clone(),
                         make,
-                        made: tokio::sync::OnceCell::new(),
+                        made: mstr_rest_session::SingleFlight::new(),
                     }),
                 )
             };
@@ -245,7 +255,7 @@ struct Lazy {
     name: &'static str,
     env: Arc<AmbientEnv>,
     make: MakeFn,
-    made: tokio::sync::OnceCell<Arc<dyn TokenCredential>>,
+    made: mstr_rest_session::SingleFlight<Arc<dyn TokenCredential>>,
 }
 
 impl fmt::Debug for Lazy {
@@ -263,7 +273,7 @@ impl TokenCredential for Lazy {
     ) -> azure_core::Result<AccessToken> {
         let credential = self
             .made
-            .get_or_try_init(|| async { (self.make)(&self.env) })
+            .get_or_fetch(|_| true, || async { (self.make)(&self.env) })
             .await?;
         credential.get_token(scopes, options).await
     }

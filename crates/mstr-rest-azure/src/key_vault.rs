@@ -8,10 +8,10 @@ use azure_core::credentials::TokenCredential;
 use azure_core::error::ErrorKind;
 use azure_security_keyvault_secrets::models::SecretClientGetSecretOptions;
 use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
+use mstr_rest_session::SingleFlight;
 use mstr_rest_session::{
     CredentialError, CredentialErrorKind, JsonField, JsonSecret, SecretSource, SecretString,
 };
-use tokio::sync::OnceCell;
 
 use crate::AmbientCredential;
 
@@ -46,7 +46,7 @@ struct Vault {
     url: String,
     credential: Option<Arc<dyn TokenCredential>>,
     options: Option<SecretClientOptions>,
-    client: OnceCell<SecretClient>,
+    client: SingleFlight<Arc<SecretClient>>,
 }
 
 impl Vault {
@@ -59,7 +59,7 @@ impl Vault {
             url,
             credential,
             options,
-            client: OnceCell::new(),
+            client: SingleFlight::new(),
         })
     }
 }
@@ -129,16 +129,18 @@ impl KeyVault {
         self.vault.credential.is_none()
     }
 
-    async fn client(&self) -> Result<&SecretClient, CredentialError> {
+    async fn client(&self) -> Result<Arc<SecretClient>, CredentialError> {
         self.vault
             .client
-            .get_or_try_init(|| async {
+            .get_or_fetch(|_| true, || async {
                 let credential = self
                     .vault
                     .credential
                     .clone()
                     .unwrap_or_else(|| Arc::new(AmbientCredential::new()));
-                SecretClient::new(&self.vault.url, credential, self.vault.options.clone()).map_err(
+                SecretClient::new(&self.vault.url, credential, self.vault.options.clone())
+                    .map(Arc::new)
+                    .map_err(
                     |e| {
                         CredentialError::new(
                             CredentialErrorKind::Other,

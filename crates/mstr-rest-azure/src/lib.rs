@@ -51,4 +51,4 @@ pub use azure_core::credentials::TokenCredential;
 pub use azure_security_keyvault_secrets::SecretClientOptions;
 
 #[cfg(test)]
-mod tests;
+mod credential_tests;

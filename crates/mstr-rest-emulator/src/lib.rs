@@ -280,9 +280,6 @@ mod reports;
 mod routes;
 mod state;
 
-#[cfg(test)]
-mod tests;
-
 pub use builder::EmulatorBuilder;
 pub use emulator::Emulator;
 pub use fault::Fault;

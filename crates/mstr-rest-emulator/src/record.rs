@@ -87,3 +87,27 @@ impl RequestLog {
             .count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_log_keeps_only_the_newest_entries() {
+        let mut log = RequestLog::default();
+        let request = |n: usize| RecordedRequest {
+            method: "GET".into(),
+            path: format!("r{n}"),
+            query: None,
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        for n in 0..=MAX_RECORDED {
+            log.push(request(n));
+        }
+        let kept = log.snapshot();
+        assert_eq!(kept.len(), 10_000);
+        assert_eq!(kept[0].path, "r1");
+        assert_eq!(kept[9_999].path, "r10000");
+    }
+}

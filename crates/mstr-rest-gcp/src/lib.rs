@@ -45,6 +45,11 @@
 #![warn(missing_docs)]
 
 mod crc32c;
+/// CRC-32C as Secret Manager computes `dataCrc32c`, for tests that build its answers
+/// (feature `test-util`).
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use crc32c::crc32c;
 mod secret_manager;
 
 pub use secret_manager::{DEFAULT_ENDPOINT, SecretManager, SecretManagerSecret, secret_manager};
@@ -53,6 +58,3 @@ pub use secret_manager::{DEFAULT_ENDPOINT, SecretManager, SecretManagerSecret, s
 pub use mstr_rest_session as session;
 
 pub use gcp_auth::TokenProvider;
-
-#[cfg(test)]
-mod tests;

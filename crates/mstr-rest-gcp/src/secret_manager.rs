@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use gcp_auth::TokenProvider;
+use mstr_rest_session::SingleFlight;
 use mstr_rest_session::{
     CredentialError, CredentialErrorKind, JsonField, JsonSecret, SecretSource, SecretString,
 };
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
-use tokio::sync::OnceCell;
 
 use crate::crc32c::crc32c;
 
@@ -59,7 +59,7 @@ struct Group {
     endpoint: String,
     tokens: Option<Arc<dyn TokenProvider>>,
     http: Option<reqwest::Client>,
-    built: OnceCell<Built>,
+    built: SingleFlight<Arc<Built>>,
 }
 
 struct Built {
@@ -74,7 +74,7 @@ impl Group {
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             tokens: None,
             http: None,
-            built: OnceCell::new(),
+            built: SingleFlight::new(),
         }
     }
 
@@ -85,7 +85,7 @@ impl Group {
             endpoint: self.endpoint.clone(),
             tokens: self.tokens.clone(),
             http: self.http.clone(),
-            built: OnceCell::new(),
+            built: SingleFlight::new(),
         };
         change(&mut group);
         Arc::new(group)
@@ -168,10 +168,10 @@ impl SecretManager {
         CredentialError::new(kind, self.describe(), message)
     }
 
-    async fn built(&self) -> Result<&Built, CredentialError> {
+    async fn built(&self) -> Result<Arc<Built>, CredentialError> {
         self.group
             .built
-            .get_or_try_init(|| async {
+            .get_or_fetch(|_| true, || async {
                 let http = match &self.group.http {
                     Some(client) => client.clone(),
                     None => reqwest::Client::builder().timeout(TIMEOUT).build().map_err(|e| {
@@ -192,7 +192,7 @@ impl SecretManager {
                         .with_source(e)
                     })?,
                 };
-                Ok(Built { tokens, http })
+                Ok(Arc::new(Built { tokens, http }))
             })
             .await
     }

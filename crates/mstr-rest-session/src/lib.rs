@@ -54,7 +54,7 @@ pub use session::{DEFAULT_APPLICATION_TYPE, IDENTITY_TOKEN_HEADER, Session, Sess
 pub use source::ManualClock;
 pub use source::{
     Cached, Clock, Env, FromAsyncFn, FromFn, JsonField, JsonSecret, SecretSource, SharedSource,
-    SystemClock, TryFromFn, cached, env, from_async_fn, from_fn, try_from_fn,
+    SingleFlight, SystemClock, TryFromFn, cached, env, from_async_fn, from_fn, try_from_fn,
 };
 
 pub use mstr_rest_error::{

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::flight::SingleFlight;
+
 use mstr_rest_error::CredentialError;
 use secrecy::SecretString;
 
@@ -76,8 +78,7 @@ pub struct Cached<S> {
     source: Arc<S>,
     ttl: Option<Duration>,
     clock: Arc<dyn Clock>,
-    // held across the fetch: concurrent resolutions share one fetch
-    value: Arc<tokio::sync::Mutex<Option<(SecretString, Instant)>>>,
+    value: Arc<SingleFlight<(SecretString, Instant)>>,
 }
 
 /// Caches `source`'s value: resolved once, then served from memory — for ever, or until
@@ -95,7 +96,7 @@ pub fn cached<S: SecretSource>(source: S) -> Cached<S> {
         source: Arc::new(source),
         ttl: None,
         clock: Arc::new(SystemClock),
-        value: Arc::new(tokio::sync::Mutex::new(None)),
+        value: Arc::new(SingleFlight::new()),
     }
 }
 
@@ -126,20 +127,19 @@ impl<S> Clone for Cached<S> {
 
 impl<S: SecretSource> SecretSource for Cached<S> {
     async fn resolve(&self) -> Result<SecretString, CredentialError> {
-        let mut slot = self.value.lock().await;
-        if let Some((value, fetched)) = &*slot {
-            // A TTL past what the clock can represent never runs out (`ttl(Duration::MAX)`).
-            let fresh = self.ttl.is_none_or(|ttl| {
+        // A TTL past what the clock can represent never runs out (`ttl(Duration::MAX)`).
+        let fresh = |(_, fetched): &(SecretString, Instant)| {
+            self.ttl.is_none_or(|ttl| {
                 fetched
                     .checked_add(ttl)
                     .is_none_or(|stale_at| self.clock.now() < stale_at)
-            });
-            if fresh {
-                return Ok(value.clone());
-            }
-        }
-        let value = self.source.resolve().await?;
-        *slot = Some((value.clone(), self.clock.now()));
+            })
+        };
+        let fetch = || async {
+            let value = self.source.resolve().await?;
+            Ok((value, self.clock.now()))
+        };
+        let (value, _) = self.value.get_or_fetch(fresh, fetch).await?;
         Ok(value)
     }
 
@@ -150,9 +150,7 @@ impl<S: SecretSource> SecretSource for Cached<S> {
     /// Forgets the cached value. A fetch already in flight is left to finish: its value is
     /// fresh.
     fn invalidate(&self) {
-        if let Ok(mut slot) = self.value.try_lock() {
-            *slot = None;
-        }
+        self.value.invalidate();
         self.source.invalidate();
     }
 }

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use super::flight::SingleFlight;
+
 use mstr_rest_error::CredentialError;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -43,9 +45,7 @@ pub struct JsonSecret {
 
 struct Inner {
     fetch: Box<dyn DynSource>,
-    // A tokio mutex held across the fetch is the single flight: later callers wait for
-    // the first fetch and then read its result.
-    doc: tokio::sync::Mutex<Option<Arc<Fields>>>,
+    doc: SingleFlight<Arc<Fields>>,
 }
 
 impl JsonSecret {
@@ -54,7 +54,7 @@ impl JsonSecret {
         JsonSecret {
             inner: Arc::new(Inner {
                 fetch: Box::new(source),
-                doc: tokio::sync::Mutex::new(None),
+                doc: SingleFlight::new(),
             }),
         }
     }
@@ -75,21 +75,16 @@ impl JsonSecret {
 
     /// Forgets the fetched document; the next field resolution fetches again.
     pub fn invalidate(&self) {
-        if let Ok(mut doc) = self.inner.doc.try_lock() {
-            *doc = None;
-        }
+        self.inner.doc.invalidate();
         self.inner.fetch.invalidate_dyn();
     }
 
     async fn fields(&self) -> Result<Arc<Fields>, CredentialError> {
-        let mut doc = self.inner.doc.lock().await;
-        if let Some(fields) = &*doc {
-            return Ok(fields.clone());
-        }
-        let text = self.inner.fetch.resolve_boxed().await?;
-        let fields = Arc::new(parse(text, &self.describe())?);
-        *doc = Some(fields.clone());
-        Ok(fields)
+        let fetch = || async {
+            let text = self.inner.fetch.resolve_boxed().await?;
+            Ok(Arc::new(parse(text, &self.describe())?))
+        };
+        self.inner.doc.get_or_fetch(|_| true, fetch).await
     }
 }
 

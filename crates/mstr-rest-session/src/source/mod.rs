@@ -11,6 +11,7 @@ use secrecy::SecretString;
 
 mod cached;
 mod env;
+mod flight;
 mod func;
 mod json;
 
@@ -18,6 +19,7 @@ mod json;
 pub use cached::ManualClock;
 pub use cached::{Cached, Clock, SystemClock, cached};
 pub use env::{Env, env};
+pub use flight::SingleFlight;
 pub use func::{FromAsyncFn, FromFn, TryFromFn, from_async_fn, from_fn, try_from_fn};
 pub use json::{JsonField, JsonSecret};
 

@@ -1,6 +1,5 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use secrecy::ExposeSecret;
 
@@ -72,22 +71,6 @@ async fn invalidate_makes_the_json_secret_fetch_again() {
     secret.field("a").invalidate();
     secret.field("a").resolve().await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2);
-}
-
-#[tokio::test]
-async fn cached_refetches_only_after_the_ttl() {
-    let (calls, source) = counting("v");
-    let clock = ManualClock::new();
-    let c = cached(source)
-        .ttl(Duration::from_secs(60))
-        .clock(clock.clone());
-    c.resolve().await.unwrap();
-    clock.advance(Duration::from_secs(59));
-    c.clone().resolve().await.unwrap();
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "fresh within the ttl");
-    clock.advance(Duration::from_secs(1));
-    c.resolve().await.unwrap();
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "stale at the ttl");
 }
 
 #[tokio::test]

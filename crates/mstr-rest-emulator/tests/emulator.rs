@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{Emulator, Fault};
+use mstr_rest_emulator::{Emulator, EmulatorBuilder, Fault, RecordedRequest};
 
 const TUTORIAL: &str = "B19DEDCC11D4E0EFC000EB9495D0F44F";
 const MINUTE: Duration = Duration::from_secs(60);
@@ -868,31 +868,12 @@ async fn shutdown_closes_the_listener() {
 }
 
 #[test]
-fn request_log_keeps_only_the_newest_entries() {
-    let mut log = crate::record::RequestLog::default();
-    let request = |n: usize| crate::RecordedRequest {
-        method: "GET".into(),
-        path: format!("r{n}"),
-        query: None,
-        headers: Vec::new(),
-        body: Vec::new(),
-    };
-    for n in 0..=crate::record::MAX_RECORDED {
-        log.push(request(n));
-    }
-    let kept = log.snapshot();
-    assert_eq!(kept.len(), 10_000);
-    assert_eq!(kept[0].path, "r1");
-    assert_eq!(kept[9_999].path, "r10000");
-}
-
-#[test]
 fn public_types_can_cross_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Emulator>();
-    send_sync::<crate::EmulatorBuilder>();
+    send_sync::<EmulatorBuilder>();
     send_sync::<Fault>();
-    send_sync::<crate::RecordedRequest>();
+    send_sync::<RecordedRequest>();
 }
 
 #[test]

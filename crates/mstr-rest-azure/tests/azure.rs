@@ -1,4 +1,4 @@
-//! Key Vault sources against wiremock, through an injected credential and transport.
+//! Key Vault sources seen from outside: wiremock, an injected credential and transport.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,11 +14,12 @@ use mstr_rest_session::{
     AuthenticatedSession, CredentialErrorKind, ExposeSecret, SecretSource, SharedSource,
 };
 use serde_json::json;
-use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::credential::{environment_credential, test_env, workload_identity_credential};
-use crate::{AmbientCredential, KeyVault, KeyVaultSecret, SecretClientOptions, key_vault};
+use mstr_rest_azure::{
+    AmbientCredential, KeyVault, KeyVaultSecret, SecretClientOptions, key_vault,
+};
 
 const VAULT: &str = "https://myvault.vault.azure.net/";
 const TOKEN: &str = "fake-token";
@@ -658,77 +659,6 @@ fn ambient_chain_has_the_documented_order_and_reads_nothing_when_built() {
     );
 }
 
-fn lookup(
-    vars: &'static [(&'static str, &'static str)],
-) -> impl Fn(&str) -> Option<String> + Send + Sync {
-    move |name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
-    }
-}
-
-#[test]
-fn environment_source_names_the_missing_variables() {
-    let env = test_env(
-        lookup(&[("AZURE_TENANT_ID", "tenant"), ("AZURE_CLIENT_SECRET", "")]),
-        ClientOptions::default(),
-    );
-
-    let err = environment_credential(&env).unwrap_err().to_string();
-
-    assert!(
-        err.contains("AZURE_CLIENT_ID") && err.contains("AZURE_CLIENT_SECRET"),
-        "{err}"
-    );
-    assert!(!err.contains("AZURE_TENANT_ID"), "{err}");
-}
-
-#[test]
-fn workload_identity_source_needs_its_token_file() {
-    let env = test_env(
-        lookup(&[("AZURE_TENANT_ID", "tenant"), ("AZURE_CLIENT_ID", "client")]),
-        ClientOptions::default(),
-    );
-
-    let err = workload_identity_credential(&env).unwrap_err().to_string();
-
-    assert!(err.contains("AZURE_FEDERATED_TOKEN_FILE"), "{err}");
-}
-
-#[tokio::test]
-async fn environment_source_requests_a_client_secret_token() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"))
-        .and(body_string_contains("grant_type=client_credentials"))
-        .and(body_string_contains("client_id=my-app"))
-        .and(body_string_contains("scope=https%3A%2F%2Fvault.azure.net%2F.default"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "entra-token"
-        })))
-        .expect(1)
-        .named("client-credentials token request")
-        .mount(&server)
-        .await;
-    let env = test_env(
-        lookup(&[
-            ("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47"),
-            ("AZURE_CLIENT_ID", "my-app"),
-            ("AZURE_CLIENT_SECRET", "app-secret"),
-        ]),
-        client_options(&server),
-    );
-
-    let token = environment_credential(&env)
-        .unwrap()
-        .get_token(&[VAULT_SCOPE], None)
-        .await
-        .unwrap();
-
-    assert_eq!(token.token.secret(), "entra-token");
-}
-
 // ---- end to end ----
 
 #[tokio::test]
@@ -762,26 +692,4 @@ async fn logs_in_to_the_emulator_with_a_key_vault_json_secret() {
 
     assert_eq!(emulator.logins(), 1);
     assert_eq!(emulator.logouts(), 1);
-}
-
-#[test]
-fn ambient_credential_failure_names_the_sources_tried() {
-    let chain_error = Error::with_message(
-        ErrorKind::Credential,
-        "no Azure credential source could get a token",
-    );
-
-    let err = key_vault(VAULT, "mstr-password").error(chain_error);
-
-    assert_eq!(err.kind(), CredentialErrorKind::Other);
-    let message = err.to_string();
-    for hint in [
-        "AZURE_CLIENT_SECRET",
-        "AZURE_FEDERATED_TOKEN_FILE",
-        "managed identity",
-        "az login",
-        "azd auth login",
-    ] {
-        assert!(message.contains(hint), "{hint} missing from {message}");
-    }
 }

@@ -111,7 +111,7 @@ pub(crate) fn document(rows: &[Row], greeting: &Value, contract: &Value) -> Stri
     let _ = write!(
         doc,
         "# Wire conformance\n\n\
-         <!-- Written by `cargo xtask conformance --bless`; edit `crates/mstr-rest-conformance`, not this file. -->\n\n\
+         <!-- Written by `cargo xtask conformance --bless`; edit `tools/mstr-rest-conformance`, not this file. -->\n\n\
          `cargo xtask conformance` (also run by CI) checks two claims:\n\n\
          1. **mstr-rest is a drop-in for users of the Python `mstr-rest-requests`.** Every scenario below \
          (each operation of PARITY.md that both libraries have) is run once by a Python driver with \

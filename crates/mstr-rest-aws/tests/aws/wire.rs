@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 
-use crate::{ParameterStoreValues, SecretsManagerSecret, parameter_store, secrets_manager};
+use mstr_rest_aws::{ParameterStoreValues, SecretsManagerSecret, parameter_store, secrets_manager};
 
 const AWS_JSON: &str = "application/x-amz-json-1.1";
 const SECRET: &str = "hunter2-very-secret";

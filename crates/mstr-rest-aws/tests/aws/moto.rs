@@ -22,7 +22,7 @@ use mstr_rest_session::{
 };
 use serde_json::json;
 
-use crate::{ParameterStoreValues, SecretsManagerSecret, parameter_store, secrets_manager};
+use mstr_rest_aws::{ParameterStoreValues, SecretsManagerSecret, parameter_store, secrets_manager};
 
 /// The moto endpoint, or `None` when the test should return early.
 ///

@@ -63,7 +63,7 @@ struct Options {
     verbose: bool,
 }
 
-/// The workspace root (this crate lives in `crates/mstr-rest-conformance`).
+/// The workspace root (this crate lives in `tools/mstr-rest-conformance`).
 fn root() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     std::fs::canonicalize(&root).unwrap_or(root)
