@@ -118,3 +118,141 @@ fn builder_reports_the_first_bad_setting_at_build() {
         .unwrap_err();
     assert!(matches!(err, mstr_rest_error::Error::Config(_)));
 }
+
+/// A layer of its own, to pin the hook's contract without any session: it signs with a
+/// counter, sees answers, and asks for a replay on 401.
+mod auth_layer {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    use futures_util::future::BoxFuture;
+    use http::HeaderMap;
+    use url::Url;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use crate::{AuthLayer, Client, Failure, Replay};
+
+    #[derive(Default)]
+    struct Counter {
+        signed: AtomicU64,
+        observed: AtomicUsize,
+        failures: AtomicUsize,
+    }
+
+    impl AuthLayer for Counter {
+        fn sign(&self, _: &Url, headers: &mut HeaderMap) -> Option<u64> {
+            let n = self.signed.fetch_add(1, Ordering::SeqCst) + 1;
+            headers.insert("x-test-credential", n.to_string().parse().unwrap());
+            Some(n)
+        }
+
+        fn strip(&self, headers: &mut HeaderMap) {
+            headers.remove("x-test-credential");
+        }
+
+        fn observe(&self, _: &Url, _: &HeaderMap) {
+            self.observed.fetch_add(1, Ordering::SeqCst);
+        }
+
+        fn on_error<'a>(&'a self, failure: Failure<'a>) -> BoxFuture<'a, crate::Result<Replay>> {
+            self.failures.fetch_add(1, Ordering::SeqCst);
+            let replay = failure.error.status == 401 && failure.path == "guarded";
+            // Asks for a replay every time: the transport must grant only one.
+            Box::pin(async move { Ok(if replay { Replay::Once } else { Replay::No }) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_layer_signs_every_attempt_and_gets_exactly_one_replay() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/guarded"))
+            .and(header("x-test-credential", "2"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/guarded"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
+        let layer = Arc::new(Counter::default());
+        let client = Client::builder(format!("{}/api/", server.uri()))
+            .auth_layer(layer.clone())
+            .build()
+            .unwrap();
+
+        // Refused with credential 1, replayed once with credential 2, accepted.
+        client.get("guarded").send().await.unwrap();
+        assert_eq!(layer.signed.load(Ordering::SeqCst), 2);
+        assert_eq!(layer.failures.load(Ordering::SeqCst), 1);
+        assert_eq!(layer.observed.load(Ordering::SeqCst), 2);
+
+        // Refused every time: one replay, then the error, however often the layer asks.
+        server.reset().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
+        let err = client.get("guarded").send().await.unwrap_err();
+        assert_eq!(err.status(), Some(401));
+        assert_eq!(layer.signed.load(Ordering::SeqCst), 4);
+        assert_eq!(layer.failures.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn without_auth_is_neither_signed_nor_offered_a_replay_but_answers_are_seen() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
+        let layer = Arc::new(Counter::default());
+        let client = Client::builder(format!("{}/api/", server.uri()))
+            .auth_layer(layer.clone())
+            .build()
+            .unwrap();
+        let err = client
+            .get("guarded")
+            .header("x-test-credential", "by-hand")
+            .without_auth()
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(401));
+        assert_eq!(layer.signed.load(Ordering::SeqCst), 0);
+        assert_eq!(layer.failures.load(Ordering::SeqCst), 0);
+        assert_eq!(layer.observed.load(Ordering::SeqCst), 1);
+        let sent = &server.received_requests().await.unwrap()[0];
+        assert!(
+            !sent.headers.contains_key("x-test-credential"),
+            "strip removes a credential set by hand"
+        );
+    }
+
+    #[tokio::test]
+    async fn another_origin_is_never_signed_and_its_answers_never_reach_the_layer() {
+        let home = MockServer::start().await;
+        let elsewhere = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&elsewhere)
+            .await;
+        let layer = Arc::new(Counter::default());
+        let client = Client::builder(format!("{}/api/", home.uri()))
+            .auth_layer(layer.clone())
+            .build()
+            .unwrap();
+        let err = client
+            .get(&format!("{}/api/guarded", elsewhere.uri()))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(401));
+        assert_eq!(layer.signed.load(Ordering::SeqCst), 0);
+        assert_eq!(layer.observed.load(Ordering::SeqCst), 0);
+        assert_eq!(layer.failures.load(Ordering::SeqCst), 0);
+    }
+}
