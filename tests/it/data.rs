@@ -197,7 +197,7 @@ async fn prompts_are_listed_answered_and_nested_prompts_follow() {
         .await
         .unwrap();
     assert!(!instance.is_prompted());
-    let rows: Vec<Row> = instance.rows().try_collect().await.unwrap();
+    let rows: Vec<Row> = instance.resume().rows().try_collect().await.unwrap();
     assert_eq!(rows.len(), 25);
 }
 
@@ -303,7 +303,7 @@ async fn an_evicted_instance_is_not_found() {
     for _ in 0..10 {
         query(&session).page_size(10).open().await.unwrap();
     }
-    let results: Vec<_> = oldest.rows().collect().await;
+    let results: Vec<_> = oldest.resume().rows().collect().await;
     let err = results
         .into_iter()
         .find_map(Result::err)

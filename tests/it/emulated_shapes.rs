@@ -132,7 +132,12 @@ async fn an_instance_evicted_mid_extract_is_re_created_on_request() {
     };
     let oldest = query(&session).page_size(10).open().await.unwrap();
     evict().await;
-    let err = oldest.rows().try_collect::<Vec<_>>().await.unwrap_err();
+    let err = oldest
+        .resume()
+        .rows()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
     assert_eq!(err.as_api().unwrap().iserver_code, Some(-2_147_468_986));
     assert!(err.to_string().contains("reopen_on_expiry"), "{err}");
 
@@ -143,7 +148,7 @@ async fn an_instance_evicted_mid_extract_is_re_created_on_request() {
         .await
         .unwrap();
     evict().await;
-    let rows: Vec<Row> = oldest.rows().try_collect().await.unwrap();
+    let rows: Vec<Row> = oldest.resume().rows().try_collect().await.unwrap();
     assert_eq!(
         rows.iter().map(|r| r.index).collect::<Vec<_>>(),
         (0..20).collect::<Vec<_>>()
@@ -167,7 +172,7 @@ async fn an_instance_that_moves_after_its_prompts_is_followed() {
         .await
         .unwrap();
     assert_ne!(instance.id(), first_id);
-    let rows: Vec<Row> = instance.rows().try_collect().await.unwrap();
+    let rows: Vec<Row> = instance.resume().rows().try_collect().await.unwrap();
     assert_eq!(rows.len(), 30);
 }
 

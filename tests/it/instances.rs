@@ -142,6 +142,6 @@ async fn after_prompt_answers_a_new_instance_id_is_followed() {
         .await
         .unwrap();
     assert_eq!(instance.id(), B);
-    let rows: Vec<Row> = instance.rows().try_collect().await.unwrap();
+    let rows: Vec<Row> = instance.resume().rows().try_collect().await.unwrap();
     assert_eq!(rows.len(), 6);
 }

@@ -13,7 +13,7 @@ use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use mstr_rest_session::{Error, Result};
 
 use super::decode::{Columns, Decoded, Row};
-use super::query::{Instance, ReportQuery};
+use super::query::ReportQuery;
 use super::values::{Cell, ValueType};
 
 /// The Arrow type of a declared [`ValueType`].
@@ -115,14 +115,6 @@ fn batches(pages: BoxStream<'static, Result<Decoded>>) -> BoxStream<'static, Res
 impl ReportQuery {
     /// Every page as an Arrow [`RecordBatch`], in order (schema: [`schema`]). An empty report
     /// gives one batch with no rows.
-    #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
-    pub fn record_batches(self) -> BoxStream<'static, Result<RecordBatch>> {
-        batches(self.decoded())
-    }
-}
-
-impl Instance {
-    /// Every page as an Arrow [`RecordBatch`], in order (schema: [`schema`]).
     #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
     pub fn record_batches(self) -> BoxStream<'static, Result<RecordBatch>> {
         batches(self.decoded())

@@ -17,8 +17,9 @@
 //! `L` is followed (the stride becomes its cap, and a short page is completed by asking for
 //! the rest). A 202 "still running" answer is polled with doubling waits up to a deadline;
 //! a prompted instance (status 2) is answered from [`ReportQuery::answer`], or by hand with
-//! [`Instance::prompts`] and [`Instance::answer`], nested prompts included (the prompt types
-//! are in [`prompts`](crate::prompts)).
+//! [`Instance::prompts`] and [`Instance::answer`], nested prompts included, after which
+//! [`Instance::resume`] streams that instance through the same [`ReportQuery`] methods (the
+//! prompt types are in [`prompts`](crate::prompts)).
 //!
 //! # Rows
 //!

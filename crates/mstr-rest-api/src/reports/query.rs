@@ -73,6 +73,22 @@ fn fields(formatted: bool) -> &'static str {
 pub struct ReportQuery<S = Session> {
     pub(crate) session: S,
     spec: Spec,
+    /// An instance opened (and maybe answered) already, streamed instead of a new one.
+    opened: Opened,
+}
+
+/// The instance a [`ReportQuery`] made by [`Instance::resume`] streams: taken by the first
+/// `open()`, so clones of the query open new instances.
+#[derive(Debug, Clone, Default)]
+struct Opened(Arc<std::sync::Mutex<Option<Instance>>>);
+
+impl Opened {
+    fn take(&self) -> Option<Instance> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
 }
 
 /// What a [`ReportQuery`] asks for, apart from the session it runs on.
@@ -118,7 +134,11 @@ impl<S> ReportQuery<S> {
             reopen_on_expiry: false,
             answers: Vec::new(),
         };
-        Self { session, spec }
+        Self {
+            session,
+            spec,
+            opened: Opened::default(),
+        }
     }
 
     /// The same query on another session handle (the blocking one, say).
@@ -126,6 +146,7 @@ impl<S> ReportQuery<S> {
         ReportQuery {
             session,
             spec: self.spec,
+            opened: self.opened,
         }
     }
 
@@ -311,11 +332,16 @@ impl ReportQuery {
     /// when the configured answers leave a prompt unanswered or the server keeps asking past
     /// [`max_prompt_rounds`](Self::max_prompt_rounds).
     pub async fn open(self) -> Result<Instance> {
+        if let Some(instance) = self.opened.take() {
+            return Ok(instance);
+        }
         Instance::create(Arc::new(Ctx::try_from(self)?)).await
     }
 
-    /// All rows, in order, as a stream (see [`Instance::rows`]). The instance is created when
-    /// the stream is first polled.
+    /// All rows, in order, as a stream: the first page, then the rest fetched `concurrency`
+    /// at a time with `offset`/`limit`, decoded on the runtime's worker threads. A server
+    /// that caps pages below the page size is followed. The instance is created when the
+    /// stream is first polled (or is the one [`Instance::resume`] handed back).
     pub fn rows(self) -> BoxStream<'static, Result<Row>> {
         stream::once(self.open())
             .map_ok(Instance::rows)
@@ -323,7 +349,7 @@ impl ReportQuery {
             .boxed()
     }
 
-    /// All pages, raw, in order (see [`Instance::pages`]).
+    /// All pages, raw, in order (see [`rows`](Self::rows)).
     pub fn pages(self) -> BoxStream<'static, Result<Page>> {
         stream::once(self.open())
             .map_ok(Instance::pages)
@@ -331,12 +357,13 @@ impl ReportQuery {
             .boxed()
     }
 
-    /// Streams every row as CSV into `writer` (see [`Instance::write_csv`]); returns the number
-    /// of data rows written.
+    /// Streams every row as RFC 4180 CSV into `writer`: a header line (see
+    /// [`Columns::headers`](super::Columns::headers)), then one line per row, with raw metric
+    /// values. Lines end in CRLF. Returns the number of data rows written.
     ///
     /// # Errors
     ///
-    /// As [`open`](Self::open) and [`Instance::write_csv`].
+    /// As [`open`](Self::open) and the stream, plus [`Error::Io`] when `writer` fails.
     pub async fn write_csv<W>(self, writer: W) -> Result<u64>
     where
         W: tokio::io::AsyncWrite + Unpin,
@@ -357,6 +384,8 @@ impl ReportQuery {
 #[derive(Debug)]
 pub(crate) struct Ctx {
     session: Session,
+    /// What the query asked for, to hand an instance back as a query.
+    spec: Spec,
     /// The id, encoded as one path segment.
     id_segment: String,
     /// `v2/{reports|cubes}/{id}`, the id encoded as one segment.
@@ -454,11 +483,17 @@ impl Ctx {
 impl TryFrom<ReportQuery> for Ctx {
     type Error = Error;
 
-    fn try_from(ReportQuery { session, spec: q }: ReportQuery) -> Result<Self> {
+    fn try_from(
+        ReportQuery {
+            session, spec: q, ..
+        }: ReportQuery,
+    ) -> Result<Self> {
+        let spec = q.clone();
         let id_segment = segment(q.kind.id_name(), &q.id)?;
         let base = format!("{}/{id_segment}", q.kind.v2());
         Ok(Self {
             session,
+            spec,
             id_segment,
             base,
             project: q.project,
@@ -1017,17 +1052,26 @@ impl Instance {
         self.refresh().await
     }
 
-    /// Every page, in order: the first one, then the rest fetched `concurrency` at a time with
-    /// `offset`/`limit`. A server that caps pages below the page size is followed.
-    pub fn pages(self) -> BoxStream<'static, Result<Page>> {
+    /// Continues with this instance — prompts answered by hand, say — as a query: its
+    /// [`rows`](ReportQuery::rows), [`pages`](ReportQuery::pages),
+    /// [`write_csv`](ReportQuery::write_csv) (or `record_batches`) stream this very instance,
+    /// with the settings it was opened with.
+    pub fn resume(self) -> ReportQuery {
+        ReportQuery {
+            session: self.ctx.session.clone(),
+            spec: self.ctx.spec.clone(),
+            opened: Opened(Arc::new(std::sync::Mutex::new(Some(self)))),
+        }
+    }
+
+    pub(crate) fn pages(self) -> BoxStream<'static, Result<Page>> {
         self.spans(Ok)
             .map_ok(|pages| stream::iter(pages.into_iter().map(Ok)))
             .try_flatten()
             .boxed()
     }
 
-    /// Every row, in order, decoded on the runtime's worker threads.
-    pub fn rows(self) -> BoxStream<'static, Result<Row>> {
+    pub(crate) fn rows(self) -> BoxStream<'static, Result<Row>> {
         self.decoded()
             .map_ok(|d| stream::iter(d.rows.into_iter().map(Ok)))
             .try_flatten()
@@ -1154,22 +1198,6 @@ where
             })
             .buffered(concurrency);
         first_item.chain(rest).boxed()
-    }
-}
-
-impl Instance {
-    /// Streams every row as RFC 4180 CSV into `writer`: a header line (see
-    /// [`Columns::headers`](super::Columns::headers)), then one line per row, with raw metric
-    /// values. Lines end in CRLF. Returns the number of data rows written.
-    ///
-    /// # Errors
-    ///
-    /// As [`rows`](Self::rows), plus [`Error::Transport`] (kind `Body`) when `writer` fails.
-    pub async fn write_csv<W>(self, writer: W) -> Result<u64>
-    where
-        W: tokio::io::AsyncWrite + Unpin,
-    {
-        super::csv::write(self.decoded(), writer).await
     }
 }
 
