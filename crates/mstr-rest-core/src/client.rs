@@ -54,30 +54,7 @@ impl Client {
         RequestBuilder::new(self.clone(), method, path)
     }
 
-    /// A `GET` request to `path`.
-    pub fn get(&self, path: &str) -> RequestBuilder {
-        self.request(Method::GET, path)
-    }
-
-    /// A `POST` request to `path`.
-    pub fn post(&self, path: &str) -> RequestBuilder {
-        self.request(Method::POST, path)
-    }
-
-    /// A `PUT` request to `path`.
-    pub fn put(&self, path: &str) -> RequestBuilder {
-        self.request(Method::PUT, path)
-    }
-
-    /// A `PATCH` request to `path`.
-    pub fn patch(&self, path: &str) -> RequestBuilder {
-        self.request(Method::PATCH, path)
-    }
-
-    /// A `DELETE` request to `path`.
-    pub fn delete(&self, path: &str) -> RequestBuilder {
-        self.request(Method::DELETE, path)
-    }
+    crate::__http_verbs!(RequestBuilder);
 
     /// The retry policy requests use unless they set their own.
     pub fn retry_policy(&self) -> RetryPolicy {

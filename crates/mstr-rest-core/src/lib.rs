@@ -64,5 +64,38 @@ pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 pub use mstr_rest_error::{Error, Result};
 pub use url::Url;
 
+/// The verb shortcuts of every handle that makes requests (`Client`, `Session`, the blocking
+/// `Session`), written once: each has `request(method, path)`, and these call it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __http_verbs {
+    ($builder:ty) => {
+        /// A `GET` request to `path` (relative to the base URL, or absolute).
+        pub fn get(&self, path: &str) -> $builder {
+            self.request($crate::Method::GET, path)
+        }
+
+        /// A `POST` request to `path`.
+        pub fn post(&self, path: &str) -> $builder {
+            self.request($crate::Method::POST, path)
+        }
+
+        /// A `PUT` request to `path`.
+        pub fn put(&self, path: &str) -> $builder {
+            self.request($crate::Method::PUT, path)
+        }
+
+        /// A `PATCH` request to `path`.
+        pub fn patch(&self, path: &str) -> $builder {
+            self.request($crate::Method::PATCH, path)
+        }
+
+        /// A `DELETE` request to `path`.
+        pub fn delete(&self, path: &str) -> $builder {
+            self.request($crate::Method::DELETE, path)
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests;

@@ -306,15 +306,23 @@ impl AuthenticatedSessionBuilder {
         let session = self.connect().await?;
         let outcome = AssertUnwindSafe(f(session.session())).catch_unwind().await;
         let logout = session.close().await;
-        match outcome {
-            Err(panic) => std::panic::resume_unwind(panic),
-            Ok(Ok(value)) => logout.map(|()| value),
-            Ok(Err(e)) => {
-                if let Err(logout_err) = logout {
-                    tracing::warn!(error = %logout_err, "logout after a failed run() also failed");
-                }
-                Err(e)
+        finish_run(outcome, logout)
+    }
+}
+
+/// What `run(..)` returns once it logged out: a panic of the closure resumed, its error
+/// (a failed logout after it only logged), else the logout's outcome. Shared by the blocking
+/// `run`; not part of the API.
+#[doc(hidden)]
+pub fn finish_run<T>(outcome: std::thread::Result<Result<T>>, logout: Result<()>) -> Result<T> {
+    match outcome {
+        Err(panic) => std::panic::resume_unwind(panic),
+        Ok(Ok(value)) => logout.map(|()| value),
+        Ok(Err(e)) => {
+            if let Err(logout_err) = logout {
+                tracing::warn!(error = %logout_err, "logout after a failed run() also failed");
             }
+            Err(e)
         }
     }
 }

@@ -44,6 +44,8 @@ mod session;
 mod source;
 
 pub use auth::AUTH_TOKEN_HEADER;
+#[doc(hidden)]
+pub use authenticated::finish_run;
 pub use authenticated::{AuthenticatedSession, AuthenticatedSessionBuilder};
 pub use cookies::{MAX_COOKIE_BYTES, MAX_COOKIES};
 pub use credentials::{Credentials, LoginMode};

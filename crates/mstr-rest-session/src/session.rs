@@ -205,30 +205,7 @@ impl Session {
         self.inner.client.request(method, path)
     }
 
-    /// A `GET` request.
-    pub fn get(&self, path: &str) -> RequestBuilder {
-        self.inner.client.get(path)
-    }
-
-    /// A `POST` request.
-    pub fn post(&self, path: &str) -> RequestBuilder {
-        self.inner.client.post(path)
-    }
-
-    /// A `PUT` request.
-    pub fn put(&self, path: &str) -> RequestBuilder {
-        self.inner.client.put(path)
-    }
-
-    /// A `PATCH` request.
-    pub fn patch(&self, path: &str) -> RequestBuilder {
-        self.inner.client.patch(path)
-    }
-
-    /// A `DELETE` request.
-    pub fn delete(&self, path: &str) -> RequestBuilder {
-        self.inner.client.delete(path)
-    }
+    mstr_rest_core::__http_verbs!(RequestBuilder);
 
     /// Logs in. Identity-token credentials delegate ([`delegate`](Self::delegate)).
     ///

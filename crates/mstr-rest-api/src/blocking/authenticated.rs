@@ -50,16 +50,7 @@ impl AuthenticatedSession {
         let session = AuthenticatedSession::connect(builder)?;
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| f(&session)));
         let logout = session.close();
-        match outcome {
-            Err(panic) => std::panic::resume_unwind(panic),
-            Ok(Ok(value)) => logout.map(|()| value),
-            Ok(Err(e)) => {
-                if let Err(logout_err) = logout {
-                    tracing::warn!(error = %logout_err, "logout after a failed run() also failed");
-                }
-                Err(e)
-            }
-        }
+        mstr_rest_session::finish_run(outcome, logout)
     }
 
     /// A clone of the blocking session handle (still usable after `close()`, logged out).

@@ -98,30 +98,7 @@ impl Session {
         RequestBuilder::new(self.inner.request(method, path), self.worker.clone())
     }
 
-    /// A GET request.
-    pub fn get(&self, path: &str) -> RequestBuilder {
-        self.request(Method::GET, path)
-    }
-
-    /// A POST request.
-    pub fn post(&self, path: &str) -> RequestBuilder {
-        self.request(Method::POST, path)
-    }
-
-    /// A PUT request.
-    pub fn put(&self, path: &str) -> RequestBuilder {
-        self.request(Method::PUT, path)
-    }
-
-    /// A PATCH request.
-    pub fn patch(&self, path: &str) -> RequestBuilder {
-        self.request(Method::PATCH, path)
-    }
-
-    /// A DELETE request.
-    pub fn delete(&self, path: &str) -> RequestBuilder {
-        self.request(Method::DELETE, path)
-    }
+    mstr_rest_core::__http_verbs!(RequestBuilder);
 
     /// Logs in; see [`Session::login`](mstr_rest_session::Session::login).
     ///
