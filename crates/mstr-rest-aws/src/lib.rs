@@ -3,7 +3,8 @@
 //! [mstr-rest](https://docs.rs/mstr-rest).
 //!
 //! Layers: `mstr-rest` (feature `aws`) → **`mstr-rest-aws`** → `mstr-rest-session` →
-//! `mstr-rest-core` → `mstr-rest-error`. Each source here implements
+//! `mstr-rest-core` → `mstr-rest-error`, beside `mstr-rest-api` (the typed families), which
+//! it neither needs nor knows. Each source here implements
 //! [`SecretSource`](session::SecretSource), so it can feed any field of an
 //! [`AuthenticatedSession`](session::AuthenticatedSession) — the base URL too. The session
 //! crate is re-exported as [`session`], so this crate alone is enough to log in:
@@ -32,7 +33,7 @@
 //! |---|---|---|
 //! | `secrets_manager(id)` | [`secrets_manager(id)`](secrets_manager()) | one `GetSecretValue` per resolution |
 //! | `secrets_manager(id, key="username")` | [`secrets_manager(id).key("username")`](SecretsManager::key) | one `GetSecretValue` per resolution, one JSON field |
-//! | `SecretsManagerSecret(id).field("x")` | [`SecretsManagerSecret::new(id).field("x")`](SecretsManagerSecret::field) | one `GetSecretValue` for all fields, until [`invalidate`](SecretsManagerSecret::invalidate) |
+//! | `SecretsManagerSecret(id).field("x")` | [`SecretsManagerSecret::new(id).field("x")`](mstr_rest_session::JsonSecret::field) | one `GetSecretValue` for all fields, until [`invalidate`](mstr_rest_session::JsonSecret::invalidate) |
 //! | `parameter_store(name)` | [`parameter_store(name)`](parameter_store()) | one `GetParameter` (`WithDecryption: true`) per resolution |
 //! | `ParameterStoreValues().parameter(name)` | [`ParameterStoreValues::new().parameter(name)`](ParameterStoreValues::parameter) | one `GetParameter` per name, until invalidated |
 //!

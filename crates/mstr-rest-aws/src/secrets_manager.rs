@@ -5,7 +5,7 @@ use std::fmt;
 
 use aws_config::SdkConfig;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueOutput;
-use mstr_rest_session::{CredentialError, JsonField, JsonSecret, SecretSource, SecretString};
+use mstr_rest_session::{CredentialError, JsonSecret, SecretSource, SecretString};
 use tracing::Instrument;
 
 use crate::client::LazyClient;
@@ -208,10 +208,10 @@ impl fmt::Display for SecretsManager {
 
 /// A Secrets Manager secret holding a JSON object (`{"base_url": …, "username": …,
 /// "password": …}`), fetched with **one** `GetSecretValue` for all its
-/// [`field`](Self::field)s and clones, even when they resolve concurrently (the Python
+/// [`field`](JsonSecret::field)s and clones, even when they resolve concurrently (the Python
 /// library's `SecretsManagerSecret`).
 ///
-/// Unlike the Python class it does not cache for ever: [`invalidate`](Self::invalidate) (or
+/// Unlike the Python class it does not cache for ever: [`invalidate`](JsonSecret::invalidate) (or
 /// a field's [`SecretSource::invalidate`], which a session calls when a login is refused)
 /// forgets the value, so a rotated secret is read again.
 ///
@@ -238,22 +238,6 @@ impl SecretsManagerSecret {
             json: JsonSecret::new(fetch.clone()),
             fetch,
         }
-    }
-
-    /// The source of the field `name` of the secret's JSON object. Strings are used as
-    /// they are; numbers and booleans as their JSON text.
-    pub fn field(&self, name: impl Into<Cow<'static, str>>) -> JsonField {
-        self.json.field(name)
-    }
-
-    /// `aws-secretsmanager:{id}`.
-    pub fn describe(&self) -> Cow<'static, str> {
-        self.json.describe()
-    }
-
-    /// Forgets the fetched value; the next field resolution fetches again.
-    pub fn invalidate(&self) {
-        self.json.invalidate();
     }
 
     /// Reads the version with this staging label (default `AWSCURRENT`).
@@ -290,6 +274,16 @@ impl SecretsManagerSecret {
     #[cfg(feature = "test-util")]
     pub fn client_is_built(&self) -> bool {
         self.fetch.client_is_built()
+    }
+}
+
+/// A `SecretsManagerSecret` is a [`JsonSecret`]: [`field`](JsonSecret::field),
+/// [`invalidate`](JsonSecret::invalidate) and [`describe`](JsonSecret::describe) are its.
+impl std::ops::Deref for SecretsManagerSecret {
+    type Target = JsonSecret;
+
+    fn deref(&self) -> &JsonSecret {
+        &self.json
     }
 }
 

@@ -10,7 +10,7 @@ use azure_security_keyvault_secrets::models::SecretClientGetSecretOptions;
 use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
 use mstr_rest_session::SingleFlight;
 use mstr_rest_session::{
-    CredentialError, CredentialErrorKind, JsonField, JsonSecret, SecretSource, SecretString,
+    CredentialError, CredentialErrorKind, JsonSecret, SecretSource, SecretString,
 };
 
 use crate::AmbientCredential;
@@ -261,8 +261,8 @@ impl fmt::Display for KeyVault {
 }
 
 /// A Key Vault secret holding a JSON object (`{"base_url": …, "username": …, "password": …}`),
-/// read **once** for all its [`field`](KeyVaultSecret::field)s (the Python library's
-/// `KeyVaultSecret(url, name)`). [`invalidate`](KeyVaultSecret::invalidate) forgets the
+/// read **once** for all its [`field`](JsonSecret::field)s (the Python library's
+/// `KeyVaultSecret(url, name)`). [`invalidate`](JsonSecret::invalidate) forgets the
 /// value, so a rotated secret is read again.
 ///
 /// ```
@@ -300,21 +300,6 @@ impl KeyVaultSecret {
     pub fn with_client_options(self, options: SecretClientOptions) -> KeyVaultSecret {
         KeyVaultSecret::from(self.source.with_client_options(options))
     }
-
-    /// The source of one field of the secret.
-    pub fn field(&self, name: impl Into<Cow<'static, str>>) -> JsonField {
-        self.json.field(name)
-    }
-
-    /// Forgets the value read, so the next field resolution reads the secret again.
-    pub fn invalidate(&self) {
-        self.json.invalidate();
-    }
-
-    /// Names the secret (`azure-keyvault:https://v.vault.azure.net/#name`).
-    pub fn describe(&self) -> Cow<'static, str> {
-        self.source.describe()
-    }
 }
 
 impl From<KeyVault> for KeyVaultSecret {
@@ -324,6 +309,16 @@ impl From<KeyVault> for KeyVaultSecret {
             json: JsonSecret::new(source.clone()),
             source,
         }
+    }
+}
+
+/// A `KeyVaultSecret` is a [`JsonSecret`]: [`field`](JsonSecret::field),
+/// [`invalidate`](JsonSecret::invalidate) and [`describe`](JsonSecret::describe) are its.
+impl std::ops::Deref for KeyVaultSecret {
+    type Target = JsonSecret;
+
+    fn deref(&self) -> &JsonSecret {
+        &self.json
     }
 }
 

@@ -3,7 +3,8 @@
 //! URL, user name and password of a MicroStrategy login from Key Vault, just in time.
 //!
 //! Layers: `mstr-rest` (feature `azure`, as `mstr_rest::azure`) → **`mstr-rest-azure`** →
-//! `mstr-rest-session`. Built on the current Azure SDK (`azure_security_keyvault_secrets`
+//! `mstr-rest-session` → `mstr-rest-core` → `mstr-rest-error`, beside `mstr-rest-api` (the
+//! typed families). Built on the current Azure SDK (`azure_security_keyvault_secrets`
 //! 1.x, `azure_identity` 1.x, rustls only). This crate re-exports the session crate as
 //! [`session`], so depending on it alone is enough to log in.
 //!

@@ -4,7 +4,8 @@
 //! just in time.
 //!
 //! Layers: `mstr-rest` (feature `gcp`, as `mstr_rest::gcp`) → **`mstr-rest-gcp`** →
-//! `mstr-rest-session`. Secrets are read with Secret Manager's REST API
+//! `mstr-rest-session` → `mstr-rest-core` → `mstr-rest-error`, beside `mstr-rest-api` (the
+//! typed families). Secrets are read with Secret Manager's REST API
 //! (`GET https://secretmanager.googleapis.com/v1/projects/{project}/secrets/{name}/versions/{version}:access`)
 //! over reqwest and rustls; access tokens come from `gcp_auth`. This crate re-exports the
 //! session crate as [`session`], so depending on it alone is enough to log in.

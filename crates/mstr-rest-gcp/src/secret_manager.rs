@@ -9,7 +9,7 @@ use base64::Engine as _;
 use gcp_auth::TokenProvider;
 use mstr_rest_session::SingleFlight;
 use mstr_rest_session::{
-    CredentialError, CredentialErrorKind, JsonField, JsonSecret, SecretSource, SecretString,
+    CredentialError, CredentialErrorKind, JsonSecret, SecretSource, SecretString,
 };
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
@@ -432,8 +432,8 @@ impl fmt::Display for GoogleError {
 impl std::error::Error for GoogleError {}
 
 /// A Secret Manager JSON secret (`{"base_url": …, "username": …, "password": …}`), read
-/// **once** for all its [`field`](SecretManagerSecret::field)s (the Python library's
-/// `SecretManagerSecret(project, name)`). [`invalidate`](SecretManagerSecret::invalidate)
+/// **once** for all its [`field`](JsonSecret::field)s (the Python library's
+/// `SecretManagerSecret(project, name)`). [`invalidate`](JsonSecret::invalidate)
 /// forgets the value, so a rotated secret is read again.
 ///
 /// ```
@@ -479,21 +479,6 @@ impl SecretManagerSecret {
     pub fn with_http_client(self, client: reqwest::Client) -> SecretManagerSecret {
         SecretManagerSecret::from(self.source.with_http_client(client))
     }
-
-    /// The source of one field of the secret.
-    pub fn field(&self, name: impl Into<Cow<'static, str>>) -> JsonField {
-        self.json.field(name)
-    }
-
-    /// Forgets the value read, so the next field resolution reads the secret again.
-    pub fn invalidate(&self) {
-        self.json.invalidate();
-    }
-
-    /// Names the secret (`gcp-secretmanager:projects/p/secrets/n/versions/latest`).
-    pub fn describe(&self) -> Cow<'static, str> {
-        self.source.describe()
-    }
 }
 
 impl From<SecretManager> for SecretManagerSecret {
@@ -503,6 +488,16 @@ impl From<SecretManager> for SecretManagerSecret {
             json: JsonSecret::new(source.clone()),
             source,
         }
+    }
+}
+
+/// A `SecretManagerSecret` is a [`JsonSecret`]: [`field`](JsonSecret::field),
+/// [`invalidate`](JsonSecret::invalidate) and [`describe`](JsonSecret::describe) are its.
+impl std::ops::Deref for SecretManagerSecret {
+    type Target = JsonSecret;
+
+    fn deref(&self) -> &JsonSecret {
+        &self.json
     }
 }
 
