@@ -14,7 +14,7 @@ use mstr_rest_session::{
     AuthenticatedSession, CredentialErrorKind, ExposeSecret, SecretSource, SharedSource,
 };
 use serde_json::json;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use mstr_rest_azure::{
@@ -624,6 +624,45 @@ async fn chain_failure_lists_every_source_in_order() {
         (a.calls(), b.calls()),
         (2, 2),
         "a failed chain is walked again"
+    );
+}
+
+#[tokio::test]
+async fn the_environment_source_requests_a_client_secret_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .and(body_string_contains("client_id=my-app"))
+        .and(body_string_contains("scope=https%3A%2F%2Fvault.azure.net%2F.default"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "entra-token"
+        })))
+        .expect(1)
+        .named("client-credentials token request")
+        .mount(&server)
+        .await;
+    const VARS: [(&str, &str); 3] = [
+        ("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47"),
+        ("AZURE_CLIENT_ID", "my-app"),
+        ("AZURE_CLIENT_SECRET", "app-secret"),
+    ];
+    let ambient = AmbientCredential::with_env(
+        |name| {
+            VARS.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        },
+        client_options(&server),
+    );
+
+    let token = ambient.get_token(&[VAULT_SCOPE], None).await.unwrap();
+
+    assert_eq!(token.token.secret(), "entra-token");
+    assert_eq!(
+        ambient.chosen(),
+        Some("environment"),
+        "the first source of the chain"
     );
 }
 
