@@ -285,13 +285,6 @@ impl Datasets<Session> {
         Ok(created.on(self.session.clone()))
     }
 
-    /// A dataset by id, as [`Datasets::get`] (nothing is sent).
-    pub fn get(&self, id: impl Into<String>) -> Dataset<Session> {
-        self.on(self.session.as_async().clone())
-            .get(id)
-            .on(self.session.clone())
-    }
-
     /// Deletes a dataset, as [`Datasets::delete`].
     ///
     /// # Errors

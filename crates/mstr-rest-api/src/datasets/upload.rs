@@ -58,6 +58,19 @@ impl<S> Datasets<S> {
     }
 }
 
+impl<S: Clone> Datasets<S> {
+    /// A handle on an existing dataset; sends nothing.
+    pub fn get(&self, id: impl Into<String>) -> Dataset<S> {
+        Dataset {
+            session: self.session.clone(),
+            project_id: self.project_id.clone(),
+            id: id.into(),
+            name: None,
+            widths: Vec::new(),
+        }
+    }
+}
+
 /// The Datasets API on a [`Session`]: `use mstr_rest_api::datasets::DatasetsApi;` (or the
 /// facade's prelude).
 pub trait DatasetsApi {
@@ -102,17 +115,6 @@ impl Datasets {
             id: created.id,
             widths: model.table_widths(),
         })
-    }
-
-    /// A handle on an existing dataset; sends nothing.
-    pub fn get(&self, id: impl Into<String>) -> Dataset {
-        Dataset {
-            session: self.session.clone(),
-            project_id: self.project_id.clone(),
-            id: id.into(),
-            name: None,
-            widths: Vec::new(),
-        }
     }
 
     /// `DELETE objects/{id}?type=3`: deletes the dataset.
