@@ -6,12 +6,18 @@
 //! | module | family | entry point |
 //! |---|---|---|
 //! | [`reports`] | Reports (JSON Data API v2) | [`ReportsApi::report`](reports::ReportsApi::report) |
-//! | [`cubes`] | Cubes | [`CubesApi::cube`](cubes::CubesApi::cube) |
+//! | [`cubes`] | Cubes: data, publish and wait | [`CubesApi::cube`](cubes::CubesApi::cube), [`CubesApi::cubes`](cubes::CubesApi::cubes) |
+//! | [`documents`] | Dossiers and Documents: definition, PDF/Excel/CSV export | [`DocumentsApi::dossier`](documents::DocumentsApi::dossier) |
 //! | [`prompts`] | Prompts | [`ReportQuery::answer`](reports::ReportQuery::answer), [`Instance::prompts`](reports::Instance::prompts) |
 //! | [`datasets`] | Datasets (push) | [`DatasetsApi::datasets`](datasets::DatasetsApi::datasets) |
 //! | [`browsing`] | Browsing: folders and search | [`BrowsingApi`](browsing::BrowsingApi) |
 //! | [`objects`] | Object Management | [`ObjectsApi::objects`](objects::ObjectsApi::objects) |
-//! | [`library`] | Library | [`LibraryApi::library`](library::LibraryApi::library) |
+//! | [`library`] | Library: items, publish/unpublish | [`LibraryApi`](library::LibraryApi) |
+//! | [`modeling`] | Modeling through changesets | [`ModelingApi::changeset`](modeling::ModelingApi::changeset) |
+//! | [`datasources`] | Datasource Management: instances, connections, logins | [`DatasourcesApi::datasources`](datasources::DatasourcesApi::datasources) |
+//! | [`migrations`] | Migration packages: create, download, upload, import | [`MigrationsApi::packages`](migrations::MigrationsApi::packages) |
+//! | [`emails`] | Emails, transmitters | [`EmailsApi`](emails::EmailsApi) |
+//! | [`quotas`] | Project and user Data Import quotas | [`QuotasApi::quotas`](quotas::QuotasApi::quotas) |
 //! | [`users`] | User Management | [`UsersApi`](users::UsersApi) |
 //! | [`security`] | Security Roles, Security Filters | [`SecurityApi`](security::SecurityApi) |
 //! | [`blocking`] (feature `blocking`) | all of the above, blocking | [`blocking::Session`] |
@@ -37,10 +43,17 @@ pub mod blocking;
 pub mod browsing;
 pub mod cubes;
 pub mod datasets;
+pub mod datasources;
+pub mod documents;
+mod download;
+pub mod emails;
 pub mod library;
+pub mod migrations;
+pub mod modeling;
 pub mod objects;
 mod poll;
 pub mod prompts;
+pub mod quotas;
 pub mod reports;
 pub mod security;
 pub mod users;

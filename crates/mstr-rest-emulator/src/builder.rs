@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::catalog::DossierSpec;
 use crate::directory::{Directory, Project, User, UserKind};
 use crate::emulator::Emulator;
 use crate::reports::ReportSpec;
@@ -38,7 +39,12 @@ pub struct EmulatorBuilder {
     admin_routes: bool,
     port: u16,
     reports: Vec<ReportSpec>,
+    dossiers: Vec<DossierSpec>,
+    job_polls: u32,
 }
+
+/// Status polls a cube publish, a package build and a package import report running.
+pub(crate) const DEFAULT_JOB_POLLS: u32 = 2;
 
 struct UserSpec {
     kind: UserKind,
@@ -72,6 +78,8 @@ impl EmulatorBuilder {
             admin_routes: false,
             port: 0,
             reports: crate::reports::default_specs(),
+            dossiers: crate::catalog::default_dossiers(),
+            job_polls: DEFAULT_JOB_POLLS,
         }
     }
 
@@ -90,6 +98,23 @@ impl EmulatorBuilder {
                 full_name: username.to_owned(),
             }),
         }
+        self
+    }
+
+    /// Serves a dossier (replacing a seeded one with the same id): its definition, instances
+    /// and exports.
+    pub fn dossier(mut self, spec: DossierSpec) -> Self {
+        self.dossiers
+            .retain(|d| !d.id.eq_ignore_ascii_case(&spec.id));
+        self.dossiers.push(spec);
+        self
+    }
+
+    /// How many status polls a cube publish (`HEAD cubes/{id}`), a package build
+    /// (`GET packages/{id}`) and a package import (`GET packages/imports/{id}`) report
+    /// running before they are done (default 2; 0: done at once).
+    pub fn job_polls(mut self, polls: u32) -> Self {
+        self.job_polls = polls;
         self
     }
 
@@ -255,6 +280,8 @@ impl EmulatorBuilder {
             },
         );
         shared.reports = crate::reports::Reports::new(self.reports);
+        shared.catalog =
+            crate::catalog::Catalog::new(&shared.directory, self.dossiers, self.job_polls);
         shared
     }
 }
@@ -287,6 +314,15 @@ impl fmt::Debug for EmulatorBuilder {
             .field("record_requests", &self.record_requests)
             .field("admin_routes", &self.admin_routes)
             .field("port", &self.port)
+            .field(
+                "dossiers",
+                &self
+                    .dossiers
+                    .iter()
+                    .map(|d| d.id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("job_polls", &self.job_polls)
             .field(
                 "reports",
                 &self

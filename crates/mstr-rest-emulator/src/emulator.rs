@@ -69,6 +69,60 @@ impl Emulator {
         self.state.catalog.datasets().has_upload_session(dataset_id)
     }
 
+    /// Changesets opened and neither committed-and-deleted nor abandoned.
+    pub fn open_changesets(&self) -> usize {
+        self.state.catalog.modeling().open_changesets()
+    }
+
+    /// Changesets committed since start.
+    pub fn changeset_commits(&self) -> usize {
+        self.state.catalog.modeling().commits()
+    }
+
+    /// The names of the committed modeling objects of one kind (`metrics`, `attributes`, …),
+    /// sorted.
+    pub fn model_object_names(&self, kind: &str) -> Vec<String> {
+        self.state.catalog.modeling().committed_names(kind)
+    }
+
+    /// Dossier and document instances not deleted yet.
+    pub fn open_document_instances(&self) -> usize {
+        self.state.catalog.documents().open_instances()
+    }
+
+    /// The password a database login holds now (the API never answers it); `None` for an
+    /// unknown login.
+    pub fn datasource_login_password(&self, login_id: &str) -> Option<String> {
+        let ops = self.state.catalog.operations();
+        ops.logins
+            .iter()
+            .find(|l| l.id.eq_ignore_ascii_case(login_id))
+            .and_then(|l| l.password.clone())
+    }
+
+    /// The bodies of every `POST emails` accepted, oldest first.
+    pub fn sent_emails(&self) -> Vec<serde_json::Value> {
+        self.state.catalog.operations().emails.clone()
+    }
+
+    /// The recipients a dossier or document was published to through `POST library`.
+    pub fn library_recipients(&self, target_id: &str) -> Vec<String> {
+        self.state
+            .catalog
+            .objects()
+            .recipients
+            .iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(target_id))
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether an object with this id exists in the catalog (seeded, or brought in by a
+    /// package import).
+    pub fn has_object(&self, id: &str) -> bool {
+        self.state.catalog.objects().object(id).is_some()
+    }
+
     /// The API base URL, with its trailing slash:
     /// `http://127.0.0.1:{port}/MicroStrategyLibrary/api/`.
     pub fn base_url(&self) -> String {

@@ -281,6 +281,7 @@ mod routes;
 mod state;
 
 pub use builder::EmulatorBuilder;
+pub use catalog::{ChapterSpec, DossierSpec};
 pub use emulator::Emulator;
 pub use fault::Fault;
 pub use record::RecordedRequest;

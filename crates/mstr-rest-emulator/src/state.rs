@@ -107,7 +107,11 @@ pub(crate) struct SessionView {
 impl Shared {
     pub(crate) fn new(directory: Directory, settings: Settings) -> Self {
         Self {
-            catalog: crate::catalog::Catalog::new(&directory),
+            catalog: crate::catalog::Catalog::new(
+                &directory,
+                crate::catalog::default_dossiers(),
+                crate::builder::DEFAULT_JOB_POLLS,
+            ),
             directory,
             settings,
             clock: Clock::default(),
@@ -255,9 +259,7 @@ impl Shared {
     /// state of its own resets it here too.
     pub(crate) fn reset(&self) {
         *self.lock() = Inner::default();
-        let seeded = crate::catalog::Catalog::new(&self.directory);
-        std::mem::swap(&mut *self.catalog.objects(), &mut *seeded.objects());
-        std::mem::swap(&mut *self.catalog.datasets(), &mut *seeded.datasets());
+        self.catalog.reset(&self.directory);
         self.clock.reset();
         self.exchanges.clear();
         self.reports.clear();

@@ -54,12 +54,18 @@
 //! | [`authentication`] | Authentication | [`Session::login`], [`AuthenticatedSession`], [`Credentials`] |
 //! | [`projects`] | Projects | [`Session::projects`], [`Session::project_id`], [`Session::project`] |
 //! | [`reports`] | Reports | `session.report(id)` |
-//! | [`cubes`] | Cubes | `session.cube(id)` |
+//! | [`cubes`] | Cubes | `session.cube(id)` (data), `session.cubes(project).publish_and_wait(id, timeout)` |
+//! | [`documents`] | Dossiers and Documents | `session.dossier(id).pdf(options).write_to(w)`, `.excel()`, `.visualization_csv(key)`, `.definition()` |
 //! | [`prompts`] | Prompts | `ReportQuery::answer`, `Instance::prompts` |
 //! | [`datasets`] | Datasets (push) | `session.datasets(project)` |
 //! | [`browsing`] | Browsing | `session.folders(project)`, `session.search(project)` |
 //! | [`objects`] | Object Management | `session.objects(project)` |
-//! | [`library`] | Library | `session.library()` |
+//! | [`library`] | Library | `session.library()`, `session.publishing(project).publish(id, recipients)` |
+//! | [`modeling`] | Modeling (changesets) | `session.changeset(project, \|cs\| async move { .. })` |
+//! | [`datasources`] | Datasource Management | `session.datasources().rotate_login_password(id, &source)` |
+//! | [`migrations`] | Migration packages | `session.packages().project(p).create(&definition)`, `.download(id)`, `.upload(file)`, `.import(id, undo)` |
+//! | [`emails`] | Emails (Distribution Services) | `session.send_email(&Email::new(..))`, `session.transmitters()` |
+//! | [`quotas`] | Project quotas | `session.quotas(project).set_user(id, mb)` |
 //! | [`users`] | User Management | `session.users()`, `session.user_groups()` |
 //! | [`security`] | Security Roles and Filters | `session.security_roles()`, `session.security_filters(project)` |
 //! | `blocking` (feature) | all of the above, without `.await` | `blocking::Session` |
@@ -135,7 +141,8 @@ pub mod projects {
 
 #[doc(inline)]
 pub use mstr_rest_api::{
-    browsing, cubes, datasets, library, objects, prompts, reports, security, users,
+    browsing, cubes, datasets, datasources, documents, emails, library, migrations, modeling,
+    objects, prompts, quotas, reports, security, users,
 };
 
 /// The blocking API (feature `blocking`).
@@ -172,8 +179,14 @@ pub mod prelude {
     pub use crate::browsing::BrowsingApi;
     pub use crate::cubes::CubesApi;
     pub use crate::datasets::DatasetsApi;
+    pub use crate::datasources::DatasourcesApi;
+    pub use crate::documents::DocumentsApi;
+    pub use crate::emails::EmailsApi;
     pub use crate::library::LibraryApi;
+    pub use crate::migrations::MigrationsApi;
+    pub use crate::modeling::ModelingApi;
     pub use crate::objects::ObjectsApi;
+    pub use crate::quotas::QuotasApi;
     pub use crate::reports::ReportsApi;
     pub use crate::security::SecurityApi;
     pub use crate::users::UsersApi;

@@ -19,7 +19,10 @@
 //! take the async builders. Every typed family is here too, with the async handles' settings
 //! and calls that block: `report(id)`/`cube(id)` (rows as an [`Iterator`], CSV to any
 //! [`std::io::Write`]), `datasets(project)` (push from an `Iterator`), `folders`, `search`,
-//! `objects`, `library`, `users`, `user_groups`, `security_roles`, `security_filters`.
+//! `objects`, `library`, `users`, `user_groups`, `security_roles`, `security_filters`;
+//! `cubes(project)` (publish and wait), `dossier(id)`/`document(id)` (exports to any
+//! [`std::io::Write`]), `changeset(project, |cs| ..)`, `datasources()`, `publishing(project)`,
+//! `packages()`, `send_email`, `transmitters`, `quotas(project)`.
 //!
 //! ```
 //! # let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -48,9 +51,11 @@
 //! # Ok::<(), mstr_rest_session::Error>(())
 //! ```
 
+mod administration;
 mod authenticated;
 mod families;
 mod iter;
+mod modeling;
 mod reports;
 mod request;
 mod session;
@@ -58,6 +63,7 @@ mod worker;
 
 pub use authenticated::AuthenticatedSession;
 pub use iter::Iter;
+pub use modeling::{Changeset, ModelObjects};
 pub use request::{RequestBuilder, Response};
 pub use session::Session;
 

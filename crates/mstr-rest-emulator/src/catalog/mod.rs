@@ -3,6 +3,9 @@
 //! [`Shared`](crate::state::Shared), with its own locks, never held across an `.await`.
 
 mod datasets;
+mod documents;
+mod modeling;
+mod operations;
 mod seed;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -14,13 +17,24 @@ use crate::error_body::ApiError;
 use crate::ids;
 
 pub(crate) use datasets::Datasets;
+pub use documents::{ChapterSpec, DossierSpec};
+pub(crate) use documents::{Documents, ExportAnswer, default_dossiers};
+pub(crate) use modeling::{KINDS as MODEL_KINDS, Modeling, changeset_required};
+pub(crate) use operations::{DbObject, Operations};
 pub(crate) use seed::{MY_REPORTS, PUBLIC_OBJECTS};
 
-/// The catalog: objects and accounts in one lock, datasets in another.
+/// The catalog: objects and accounts in one lock, datasets, documents, modeling and server
+/// operations each in their own.
 #[derive(Debug)]
 pub(crate) struct Catalog {
     objects: Mutex<Objects>,
     datasets: Mutex<Datasets>,
+    documents: Mutex<Documents>,
+    modeling: Mutex<Modeling>,
+    operations: Mutex<Operations>,
+    /// What a reset starts from again.
+    dossiers: Vec<DossierSpec>,
+    job_polls: u32,
 }
 
 /// A metadata object (folder, report, dossier, dataset …) in one project.
@@ -70,14 +84,47 @@ pub(crate) struct Objects {
     pub(crate) security_filters: Vec<Named>,
     /// Library items: (item id, target object id).
     pub(crate) library: Vec<(String, String)>,
+    /// Who each published dossier or document was published to: (target, recipient ids).
+    pub(crate) recipients: Vec<(String, Vec<String>)>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Catalog {
-    pub(crate) fn new(directory: &Directory) -> Self {
+    pub(crate) fn new(directory: &Directory, dossiers: Vec<DossierSpec>, job_polls: u32) -> Self {
         Self {
             objects: Mutex::new(seed::objects(directory)),
             datasets: Mutex::default(),
+            documents: Mutex::new(Documents::new(dossiers.clone())),
+            modeling: Mutex::new(Modeling::seeded(seed::TUTORIAL)),
+            operations: Mutex::new(Operations::new(job_polls)),
+            dossiers,
+            job_polls,
         }
+    }
+
+    /// Everything as seeded again (`POST /__emulator/reset`).
+    pub(crate) fn reset(&self, directory: &Directory) {
+        let seeded = Catalog::new(directory, self.dossiers.clone(), self.job_polls);
+        std::mem::swap(&mut *self.objects(), &mut *seeded.objects());
+        std::mem::swap(&mut *self.datasets(), &mut *seeded.datasets());
+        std::mem::swap(&mut *self.documents(), &mut *seeded.documents());
+        std::mem::swap(&mut *self.modeling(), &mut *seeded.modeling());
+        std::mem::swap(&mut *self.operations(), &mut *seeded.operations());
+    }
+
+    pub(crate) fn documents(&self) -> MutexGuard<'_, Documents> {
+        lock(&self.documents)
+    }
+
+    pub(crate) fn modeling(&self) -> MutexGuard<'_, Modeling> {
+        lock(&self.modeling)
+    }
+
+    pub(crate) fn operations(&self) -> MutexGuard<'_, Operations> {
+        lock(&self.operations)
     }
 
     pub(crate) fn objects(&self) -> MutexGuard<'_, Objects> {

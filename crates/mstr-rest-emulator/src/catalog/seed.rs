@@ -14,7 +14,7 @@ const REPORTS_FOLDER: &str = "D3C7D461F69C4610AA6BAA5EF51F4125";
 pub(crate) const MY_REPORTS: &str = "8D67909B11D3E4981000E787EC6DE8A4";
 const REVENUE_REPORT: &str = "A1B2C3D4E5F60718293A4B5C6D7E8F90";
 const CUSTOMER_REPORT: &str = "0F1E2D3C4B5A69788796A5B4C3D2E1F0";
-const OVERVIEW_DOSSIER: &str = "27D332AC6D43352E0928B9A1FCAF4AB0";
+pub(crate) const OVERVIEW_DOSSIER: &str = "27D332AC6D43352E0928B9A1FCAF4AB0";
 
 /// Folder type EnumDSSXMLObjectTypes 8, report 3 (grid 768), document/dossier 55 (14081).
 pub(crate) fn objects(directory: &Directory) -> Objects {
@@ -126,5 +126,6 @@ pub(crate) fn objects(directory: &Directory) -> Objects {
             ids::stable_guid("library:Executive Overview"),
             OVERVIEW_DOSSIER.to_owned(),
         )],
+        recipients: Vec::new(),
     }
 }

@@ -18,10 +18,15 @@ macro_rules! api {
 }
 
 pub(crate) mod admin;
+mod administration;
 mod auth;
 mod datasets;
+mod datasources;
+mod documents;
 mod extract;
+mod modeling;
 mod objects;
+mod packages;
 mod projects;
 mod reports;
 mod searches;
@@ -37,6 +42,11 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(searches::routes())
         .merge(datasets::routes())
         .merge(objects::routes())
+        .merge(documents::routes())
+        .merge(modeling::routes())
+        .merge(datasources::routes())
+        .merge(packages::routes())
+        .merge(administration::routes())
         // Set after every route is merged: it only reaches routes that already exist.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

@@ -29,7 +29,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route(api!("folders/preDefined/{kind}"), get(predefined))
         .route(api!("folders/{id}"), get(folder))
         .route(api!("objects/{id}"), get(object).delete(delete_object))
-        .route(api!("library"), get(library))
+        .route(
+            api!("library"),
+            get(library).post(super::administration::publish),
+        )
         .route(api!("users"), get(users).post(create_user))
         .route(api!("users/{id}"), get(user).patch(update_user))
         .route(api!("usergroups"), get(groups).post(create_group))

@@ -42,7 +42,10 @@ pub(super) fn routes() -> Router<AppState> {
         // What mstrio-py asks before it reads a report (see the crate docs).
         .route(api!("status"), get(server_status))
         .route(api!("v2/reports/{id}"), get(report_definition))
-        .route(api!("v2/cubes/{id}"), get(cube_definition))
+        .route(
+            api!("v2/cubes/{id}"),
+            get(cube_definition).post(super::administration::publish_cube),
+        )
         .route(
             api!("v2/reports/{id}/instances/{iid}/pageBy/elements"),
             get(page_by),
