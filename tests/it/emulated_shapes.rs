@@ -194,13 +194,7 @@ async fn stream_page_by(slices: u64) -> u64 {
     assert_eq!(n, slices * 250_000);
     let expected: f64 = (0..n).map(|r| metric(r, 0)).sum();
     assert_eq!(sum, expected);
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_owned();
-            line.split_whitespace().nth(1)?.parse().ok()
-        })
-        .unwrap_or(0)
+    crate::support::peak_rss_kib()
 }
 
 /// One 250,000-row page-by slice streamed whole — or, in the child process the test below

@@ -254,3 +254,19 @@ pub(crate) async fn mount_prompted(server: &MockServer, iid: &str, prompts: serd
         .mount(server)
         .await;
 }
+
+/// This process's peak resident set (`VmHWM`), in KiB; 0 where `/proc` is not there.
+pub(crate) fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// The kind of an API error, `None` for any other error.
+pub(crate) fn api_kind(e: &mstr_rest::Error) -> Option<mstr_rest::ApiErrorKind> {
+    e.as_api().map(mstr_rest::ApiError::kind)
+}

@@ -39,6 +39,7 @@ impl<S> Folders<S> {
     }
 
     /// The same handle on another session (the blocking one runs the async calls).
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Folders<T> {
         Folders::new(session, &self.project_id)
     }
@@ -139,6 +140,7 @@ impl<S> Search<S> {
     }
 
     /// The same search on another session (the blocking one runs the async call).
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(self, session: T) -> Search<T> {
         Search {
             session,

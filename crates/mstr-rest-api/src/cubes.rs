@@ -85,6 +85,7 @@ impl<S> Cubes<S> {
         }
     }
 
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Cubes<T> {
         Cubes {
             session,

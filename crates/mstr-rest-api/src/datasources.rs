@@ -51,6 +51,7 @@ pub struct Datasources<S = Session> {
 }
 
 impl<S> Datasources<S> {
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Datasources<T> {
         Datasources { session }
     }

@@ -102,6 +102,7 @@ impl<S> Document<S> {
     }
 
     /// The same handle on another session (the blocking one runs the async calls).
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Document<T> {
         Document {
             session,
@@ -203,6 +204,7 @@ pub struct Export<S = Session> {
 }
 
 impl<S> Export<S> {
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Export<T> {
         Export {
             document: self.document.on(session),

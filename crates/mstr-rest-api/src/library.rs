@@ -131,6 +131,7 @@ impl<S> Publishing<S> {
         }
     }
 
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Publishing<T> {
         Publishing::new(session, &self.project_id)
     }

@@ -242,6 +242,7 @@ impl<S> Packages<S> {
         }
     }
 
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Packages<T> {
         Packages {
             session,
@@ -317,6 +318,7 @@ impl Target {
 }
 
 impl<S> Binary<S> {
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Binary<T> {
         Binary {
             packages: self.packages.on(session),

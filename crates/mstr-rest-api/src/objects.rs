@@ -134,6 +134,7 @@ impl<S> Objects<S> {
     }
 
     /// The same handle on another session (the blocking one runs the async calls).
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Objects<T> {
         Objects::new(session, &self.project_id)
     }

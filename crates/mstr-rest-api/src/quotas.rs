@@ -73,6 +73,7 @@ impl<S> Quotas<S> {
         }
     }
 
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Quotas<T> {
         Quotas::new(session, &self.project_id)
     }

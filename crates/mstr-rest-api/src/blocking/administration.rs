@@ -210,17 +210,17 @@ impl Datasources<Session> {
     }
 
     /// Sets a database login's password from `source`, as
-    /// [`Datasources::rotate_login_password`].
+    /// [`Datasources::rotate_login_password`]. The source moves to the session's thread,
+    /// where it is resolved.
     ///
     /// # Errors
     /// As [`Datasources::rotate_login_password`].
-    pub fn rotate_login_password<P>(&self, id: &str, source: &P) -> Result<()>
+    pub fn rotate_login_password<P>(&self, id: &str, source: P) -> Result<()>
     where
-        P: SecretSource + Clone + 'static,
+        P: SecretSource + 'static,
     {
         let handle = self.on(self.session.as_async().clone());
         let id = id.to_owned();
-        let source = source.clone();
         self.session
             .wait(async move { handle.rotate_login_password(&id, &source).await })
     }
@@ -267,14 +267,24 @@ impl Packages<Session> {
         fn create(refd definition: PackageDefinition) -> Package;
         /// `GET packages/{id}`, as [`Packages::get`].
         fn get(str id: str) -> Package;
-        /// Uploads a package file, as [`Packages::upload`].
-        fn upload(val file: Bytes) -> Package;
         /// Imports a package and waits, as [`Packages::import`].
         fn import(str package_id: str, val undo: bool) -> Import;
         /// `DELETE packages/{id}`, as [`Packages::delete`].
         fn delete(str id: str) -> ();
         /// `DELETE packages/imports/{id}`, as [`Packages::delete_import`].
         fn delete_import(str import_id: str) -> ();
+    }
+}
+
+impl Packages<Session> {
+    /// Uploads a package file, as [`Packages::upload`].
+    ///
+    /// # Errors
+    /// As [`Packages::upload`].
+    pub fn upload(&self, file: impl Into<Bytes>) -> Result<Package> {
+        let handle = self.on(self.session.as_async().clone());
+        let file: Bytes = file.into();
+        self.session.wait(async move { handle.upload(file).await })
     }
 }
 

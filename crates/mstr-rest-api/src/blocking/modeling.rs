@@ -12,8 +12,8 @@ use super::administration::to_value;
 use crate::modeling::{self, ChangesetInfo, ModelKind, ModelObject, ModelingApi};
 
 /// An open changeset on the blocking session. Dropped without
-/// [`commit`](Self::commit) or [`abandon`](Self::abandon), it is abandoned on the
-/// session's thread.
+/// [`commit`](Self::commit) or [`abandon`](Self::abandon), it is abandoned (the drop waits
+/// for the server's answer).
 #[derive(Debug)]
 pub struct Changeset {
     inner: Option<modeling::Changeset>,
@@ -22,13 +22,12 @@ pub struct Changeset {
 
 impl Drop for Changeset {
     fn drop(&mut self) {
-        // The async changeset abandons itself when dropped inside a runtime: drop it there.
+        // As a blocking session logs out when dropped: wait for the abandon, so that the
+        // session's thread cannot stop before it is sent.
         if let Some(inner) = self.inner.take()
-            && self.session.spawn(async move { drop(inner) }).is_err()
+            && let Err(e) = self.session.wait(async move { inner.abandon().await })
         {
-            tracing::warn!(
-                "the session's thread has stopped; a dropped changeset is left to expire"
-            );
+            tracing::warn!(error = %e, "abandoning a dropped changeset failed; the server expires it");
         }
     }
 }

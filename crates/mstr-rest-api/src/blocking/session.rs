@@ -88,14 +88,6 @@ impl Session {
         self.worker.run(call)?
     }
 
-    /// Starts `future` on this session's thread without waiting for it.
-    pub(crate) fn spawn(
-        &self,
-        future: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> Result<()> {
-        self.worker.spawn(future)
-    }
-
     /// The async session underneath; use it only from async code running elsewhere.
     pub fn as_async(&self) -> &mstr_rest_session::Session {
         &self.inner

@@ -53,6 +53,7 @@ impl<S> Datasets<S> {
     }
 
     /// The same handle on another session (the blocking one runs the async calls).
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Datasets<T> {
         Datasets::new(session, &self.project_id)
     }
@@ -145,6 +146,7 @@ pub struct Dataset<S = Session> {
 
 impl<S> Dataset<S> {
     /// The same dataset on another session (the blocking one runs the async calls).
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(&self, session: T) -> Dataset<T> {
         Dataset {
             session,
@@ -241,11 +243,13 @@ struct Opened {
 }
 
 impl<S> Upload<S> {
+    #[cfg(feature = "blocking")]
     pub(crate) fn session(&self) -> &S {
         &self.dataset.session
     }
 
     /// The same upload on another session (the blocking one runs the async push).
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(self, session: T) -> Upload<T> {
         Upload {
             dataset: self.dataset.on(session),

@@ -72,6 +72,7 @@ mod tests;
 #[cfg(feature = "arrow")]
 #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
 pub use arrow::schema as arrow_schema;
+#[cfg(feature = "blocking")]
 pub(crate) use decode::Decoded;
 pub use decode::{AttributeColumn, Axis, Columns, MetricColumn, Row, Subtotals};
 pub(crate) use query::Kind;

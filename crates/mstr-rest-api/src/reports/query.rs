@@ -142,6 +142,7 @@ impl<S> ReportQuery<S> {
     }
 
     /// The same query on another session handle (the blocking one, say).
+    #[cfg(feature = "blocking")]
     pub(crate) fn on<T>(self, session: T) -> ReportQuery<T> {
         ReportQuery {
             session,
