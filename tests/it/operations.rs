@@ -242,7 +242,10 @@ async fn a_dossier_is_published_to_groups_and_unpublished() {
         .unpublish_from(DOSSIER, &everyone.id)
         .await
         .unwrap();
-    assert_eq!(emulator.library_recipients(DOSSIER), vec![analysts.id.clone()]);
+    assert_eq!(
+        emulator.library_recipients(DOSSIER),
+        vec![analysts.id.clone()]
+    );
     let e = publishing
         .unpublish_from(DOSSIER, &everyone.id)
         .await

@@ -103,6 +103,33 @@
 //! | GET, PATCH | `usergroups/{id}` | 200 `UserGroup` | PATCH replaces `/name`, `/description`; `add`/`remove` `/members` (user ids) |
 //! | GET | `securityRoles` | 200 `[{id, name, description, type: 44}]` | |
 //! | GET | `securityFilters` | 200 `{securityFilters: […], total}` | project-scoped |
+//! | GET | `dossiers/{id}/definition` | 200 `{id, name, chapters: [{key, name, pages: [{key, name, visualizations: [{key, name, visualizationType}]}]}]}` | project-scoped; a [`DossierSpec`]; unknown 404 `ERR004` |
+//! | POST | `dossiers/{id}/instances`, `documents/{id}/instances` | 201 `{mid, status}` | status 1 ready, 6 running ([`DossierSpec::instance_polls`]) |
+//! | GET | `documents/{id}/instances/{mid}/status` | 200 `{status}` | counts as a poll |
+//! | DELETE | `documents/{id}/instances/{mid}` | 204 | unknown 404 `ERR004` |
+//! | POST | `documents/{id}/instances/{mid}/pdf`, `…/excel`, `…/visualizations/{key}/csv` | 200 the file (`Accept: application/octet-stream`, streamed) or `{data: base64}`; 202 while running | [`DossierSpec::pdf`], [`DossierSpec::export_polls`]; an instance still executing 400 `ERR006`; unknown visualization 404 `ERR004` |
+//! | POST | `v2/cubes/{id}` | 202 `{id}` (the job) | publishes a cube: [`EmulatorBuilder::job_polls`] status reads report processing |
+//! | HEAD | `cubes/{id}` | 200, `X-MSTR-CubeStatus` | `EnumDSSCubeStates` bits: 7 while publishing, 102 published; not a cube 404 |
+//! | POST | `model/changesets` | 201 changeset `{id, status: "Ready", schemaEdit, mstrProjectId, …}` | project-scoped; `schemaEdit=true` |
+//! | POST | `model/changesets/{id}/commit` | 201 changeset | applies its staged objects; unknown 404 `ERR004` |
+//! | DELETE | `model/changesets/{id}` | 204 | abandons what was not committed |
+//! | POST | `model/{kind}` | 201 object `{information: {objectId, versionId, name, …}, …}` | `attributes facts metrics filters prompts customGroups consolidations derivedElements`; needs `X-MSTR-MS-Changeset` (400 `ERR006`); `information.name` required |
+//! | GET, PUT | `model/{kind}/{id}` | 200 object | GET in a changeset (staged first) or with a project (committed); PUT needs the changeset; unknown 404 `ERR004` |
+//! | GET, POST | `datasources`, `datasources/connections`, `datasources/logins` | 200 `{datasources\|connections\|logins: […]}` / 201 object | a taken or missing name 400 `ERR006`; a login's `password` is kept, never answered |
+//! | GET, PATCH | `datasources/{id}`, `datasources/connections/{id}`, `datasources/logins/{id}` | 200 object | PATCH `operationList` of `replace` ops; `/password` sets a login's password |
+//! | POST | `packages` | 201 `{id, status: "EMPTY"}` | project header optional (configuration packages) |
+//! | GET, PUT, DELETE | `packages/{id}` | 200 package / 202 `{id, status: "PROCESSING"}` / 202 `DELETING` | PUT builds from `{type, settings, content: [{id, type, action, includeDependents}]}`; objects must exist |
+//! | GET, PUT | `packages/{id}/binary` | 200 the file / 200 `{id, status: "READY"}` | PUT as `multipart/form-data`, part `file` |
+//! | POST | `packages/imports?packageId=…&generateUndo=…` | 202 `{id, status, progress, undoPackageCreated}` | |
+//! | GET, DELETE | `packages/imports/{id}` | 200 import / 202 | `PROCESSING` for [`EmulatorBuilder::job_polls`] reads, then `IMPORTED` |
+//! | GET | `packages/imports/{id}/undoPackage/binary` | 200 the file | only with `generateUndo=true` |
+//! | POST | `emails` | 204 | `{notificationType, userIds, subject, content, isHTML}`; unknown user 404 `ERR004`; empty subject, content or recipients 400 `ERR006` |
+//! | GET | `transmitters` | 200 `{transmitters: [{id, name, deliveryType: "email", …}]}` | |
+//! | GET, PUT | `projects/{id}/quotas` | 200 `{quota}` / 204 | MB; default 100 |
+//! | GET | `projects/{id}/users/quotas` | 200 `{users: [{id, quota}]}` | |
+//! | PUT | `projects/{id}/users/{userId}/quotas` | 204 | `{quota}` |
+//! | POST | `library` | 204 | project-scoped; `{id, recipients: [{id}]}` of a type-55 object and known users or groups |
+//! | DELETE | `library/{id}`, `library/{id}/recipients/{recipient}` | 204 | not published 404 `ERR004` |
 //!
 //! Every call except login, delegation and `GET auth/identityToken` needs a live
 //! `X-MSTR-AuthToken` and (unless [`EmulatorBuilder::strict_cookies`] is off) that session's
@@ -143,6 +170,10 @@
 //! | user group | derived id | | "Analysts": `dave` |
 //! | security roles | derived ids | | "Normal Users", "Power Users" |
 //! | security filters | derived ids | | "Northeast only" (`Region = Northeast`), "Books only" (`Category = Books`), in Tutorial |
+//! | dossier definition | `27D332AC6D43352E0928B9A1FCAF4AB0` | | "Executive Overview": chapter "Overview" (page "Summary": "Revenue by Region", "Revenue Trend"), chapter "Details" (page "Customers": "Customer List"); a 2-page PDF, 10-row CSVs |
+//! | modeling objects | derived ids | | metric "Revenue", attribute "Region", in Tutorial |
+//! | database instance, connection, login | derived ids | | "Tutorial Data", "Warehouse" (PostgreSQL), "Warehouse login" (user `etl`) |
+//! | transmitter | derived id | | "Email" (`deliveryType: "email"`) |
 //!
 //! Sessions idle out after 30 minutes (`timeout: 1800`); `SessionInfo` reports `locale` 1033,
 //! `maxSearch` 3 and `workingSet` 10 unless the login body chose others.
@@ -198,6 +229,25 @@
 //!   use; `headers.rows` index into them.
 //!
 //! - `folders/preDefined/1` is Public Objects; any other number answers 404 `ERR004`.
+//! - Dossier and document instances are not tied to a session; a running instance reports
+//!   status 6, and an export on it answers 400 `ERR006`. Binary exports and package files
+//!   are `application/octet-stream` whatever they hold; without that `Accept` an export
+//!   answers `{"data": base64}` (the documented JSON form). The PDF is a minimal PDF padded to
+//!   the spec's page size; the Excel workbook is the zip magic and the dossier's name.
+//! - A cube publish answers 202 `{id}`; `HEAD cubes/{id}` reports 7 (processing, active,
+//!   persisted) for the configured number of reads, then 102 (active, persisted, loaded,
+//!   ready).
+//! - Changesets are not tied to a session; a commit answers 201 with the changeset (status
+//!   `Ready`) and leaves it open until deleted. Updating needs the object to exist; creating
+//!   derives the id from the project, kind and name.
+//! - Datasource objects answer with a list key of their own (`datasources`, `connections`,
+//!   `logins`); ids are derived from the name; names must be unique per kind.
+//! - Package and import ids are base64 with `+` and `/` in them; a package file is the
+//!   emulator's own format (a magic line, then the definition as JSON). An import brings the
+//!   package's objects into the target's catalog under Public Objects.
+//! - `POST emails` also accepts the documentation's `userids` spelling; quotas are whole
+//!   numbers of MB as sent; Library publishing needs recipients and records them per
+//!   dossier; `DELETE library/{id}` takes the dossier's id.
 //! - Pushed data: a dataset's row key for `UPDATE`/`UPSERT` is the columns its attribute forms
 //!   read (the first column when none); the publish applies the rows at once and
 //!   `publishStatus` reports running (6) for two polls anyway; the same chunk `index` sent
@@ -221,8 +271,9 @@
 //!   iServerCode -2147468986, as real servers do.
 //!
 //! `openapi.yaml` beside this crate's manifest describes the auth, session, project, search,
-//! report data (`v2/reports/…`), users and Library list and error answers (and the control
-//! routes below) as OpenAPI 3.1, marks each guess above with `x-emulator-guess`, and
+//! report data (`v2/reports/…`), users and Library list, dossier export, cube publishing,
+//! modeling, datasource, package, email, quota and Library publishing answers, the error
+//! answers (and the control routes below) as OpenAPI 3.1, marks each guess above with `x-emulator-guess`, and
 //! `cargo xtask conformance` checks every answer of its run against it.
 //!
 //! # Control routes

@@ -113,17 +113,13 @@ fn pdf_chunks(spec: &DossierSpec) -> impl Iterator<Item = Bytes> + Send + 'stati
 
 /// The file as the client asked: raw bytes, streamed, for `application/octet-stream`;
 /// otherwise the documented JSON `{"data": "<base64>"}`.
-fn file(
-    headers: &HeaderMap,
-    content_type: &'static str,
-    chunks: impl Iterator<Item = Bytes> + Send + 'static,
-) -> Response {
+fn file(headers: &HeaderMap, chunks: impl Iterator<Item = Bytes> + Send + 'static) -> Response {
     let binary =
         header_str(headers, "accept").is_some_and(|a| a.contains("application/octet-stream"));
     if binary {
         let stream = futures_util::stream::iter(chunks.map(Ok::<_, std::io::Error>));
         return (
-            [(header::CONTENT_TYPE, content_type)],
+            [(header::CONTENT_TYPE, "application/octet-stream")],
             Body::from_stream(stream),
         )
             .into_response();
@@ -164,7 +160,7 @@ async fn pdf(
         let Some(spec) = export(&state, &id, &mid, None)? else {
             return Ok(running());
         };
-        Ok(file(&headers, "application/pdf", pdf_chunks(&spec)))
+        Ok(file(&headers, pdf_chunks(&spec)))
     })())
 }
 
@@ -180,11 +176,7 @@ async fn excel(
         };
         // The zip magic of an .xlsx, then the dossier's name: enough for a client to check.
         let workbook = [b"PK\x03\x04".as_slice(), spec.name.as_bytes()].concat();
-        Ok(file(
-            &headers,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            std::iter::once(Bytes::from(workbook)),
-        ))
+        Ok(file(&headers, std::iter::once(Bytes::from(workbook))))
     })())
 }
 
@@ -213,10 +205,6 @@ async fn csv(
                 1000u64.saturating_add(u64::from(i).saturating_mul(37))
             ));
         }
-        Ok(file(
-            &headers,
-            "text/csv",
-            std::iter::once(Bytes::from(text)),
-        ))
+        Ok(file(&headers, std::iter::once(Bytes::from(text))))
     })())
 }

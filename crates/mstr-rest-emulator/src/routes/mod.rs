@@ -52,9 +52,25 @@ pub(crate) fn router(state: AppState) -> Router {
         .fallback(not_found)
         // Push-data chunks may be far larger than axum's 2 MB default.
         .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(head_without_body))
         .layer(middleware::from_fn_with_state(state.clone(), intercept))
         .layer(middleware::from_fn_with_state(state.clone(), admin::layer))
         .with_state(state)
+}
+
+/// A `HEAD` answer has headers only: its error bodies are dropped here, before the exchange
+/// is recorded, as hyper drops them on the wire.
+async fn head_without_body(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let head = request.method() == axum::http::Method::HEAD;
+    let response = next.run(request).await;
+    if !head {
+        return response;
+    }
+    let (parts, _) = response.into_parts();
+    axum::response::Response::from_parts(parts, axum::body::Body::empty())
 }
 
 async fn not_found() -> impl IntoResponse {
