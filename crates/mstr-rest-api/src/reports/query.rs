@@ -91,6 +91,16 @@ impl Opened {
     }
 }
 
+/// A callback told the row count of each page as the stream decodes it.
+#[derive(Clone)]
+pub(crate) struct OnRows(Arc<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for OnRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnRows(..)")
+    }
+}
+
 /// What a [`ReportQuery`] asks for, apart from the session it runs on.
 #[derive(Debug, Clone)]
 pub(crate) struct Spec {
@@ -111,6 +121,7 @@ pub(crate) struct Spec {
     max_prompt_rounds: u32,
     reopen_on_expiry: bool,
     answers: Vec<PromptAnswer>,
+    on_rows: Option<OnRows>,
 }
 
 impl<S> ReportQuery<S> {
@@ -133,6 +144,7 @@ impl<S> ReportQuery<S> {
             max_prompt_rounds: DEFAULT_MAX_PROMPT_ROUNDS,
             reopen_on_expiry: false,
             answers: Vec::new(),
+            on_rows: None,
         };
         Self {
             session,
@@ -149,6 +161,16 @@ impl<S> ReportQuery<S> {
             spec: self.spec,
             opened: self.opened,
         }
+    }
+
+    /// Calls `on_rows` with the number of rows of each page, in order, as
+    /// [`rows`](ReportQuery::rows), [`write_csv`](ReportQuery::write_csv) and
+    /// `record_batches` decode it — what a progress bar needs (the total is
+    /// [`Instance::total`]; open the instance, then [`resume`](Instance::resume) it). Kept by
+    /// `resume`; not called by the raw [`pages`](ReportQuery::pages).
+    pub fn on_rows(mut self, on_rows: impl Fn(u64) + Send + Sync + 'static) -> Self {
+        self.spec.on_rows = Some(OnRows(Arc::new(on_rows)));
+        self
     }
 
     /// The largest page body accepted, counted decompressed as it arrives (default
@@ -1088,7 +1110,8 @@ impl Instance {
             },
             subtotals: self.ctx.subtotals,
         };
-        self.spans(move |pages| {
+        let on_rows = self.ctx.spec.on_rows.clone();
+        let decoded = self.spans(move |pages| {
             let mut iter = pages.into_iter();
             let first = iter
                 .next()
@@ -1100,7 +1123,13 @@ impl Instance {
                     .extend(decode::decode(&page.body, options)?.rows);
             }
             Ok(decoded)
-        })
+        });
+        match on_rows {
+            None => decoded,
+            Some(OnRows(f)) => decoded
+                .inspect_ok(move |d| f(u64::try_from(d.rows.len()).unwrap_or(u64::MAX)))
+                .boxed(),
+        }
     }
 
     /// Every page-by slice in turn when the report has page-by attributes the query did not
