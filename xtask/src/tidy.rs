@@ -28,6 +28,8 @@ const EXPOSE_ALLOWED: &[&str] = &[
     "crates/mstr-rest-api/src/datasources.rs",
     // the command line: a user name resolved from its reference (a name, not a secret)
     "crates/mstr-rest-cli/src/connect.rs",
+    // only in its unit test, which checks what a file: reference resolved to
+    "crates/mstr-rest-cli/src/secrets.rs",
 ];
 
 fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
