@@ -12,7 +12,8 @@ usage: cargo xtask <command>
 commands:
   ci      what CI runs (.ci/run): fmt --check, clippy and doc with -D warnings, test --workspace, …
   bench   overhead, throughput (vs Python mstr-rest-requests) and connect-cost benchmarks
-          then report streaming rows/s and peak RSS (vs mstrio-py and a bare Python loop)
+          then report streaming rows/s and peak RSS (vs mstrio-py and a bare Python loop),
+          then `mstr report` to Parquet and CSV (vs the library's .rows(), same run)
   build-cost
           clean build time of the facade with no features, then with each cloud feature
   conformance [--bless] [--scenario TEXT] [-v]
@@ -26,18 +27,20 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("build-cost") => build_cost(),
         Some("conformance") => conformance(&args[1..]),
-        Some("bench") => exit(run_cargo(
-            &[
-                "bench",
-                "-p",
-                "mstr-rest",
-                "--bench",
-                "client",
-                "--bench",
-                "data",
-            ],
-            &[],
-        )),
+        Some("bench") => exit(
+            run_cargo(
+                &[
+                    "bench",
+                    "-p",
+                    "mstr-rest",
+                    "--bench",
+                    "client",
+                    "--bench",
+                    "data",
+                ],
+                &[],
+            ) && run_cargo(&["bench", "-p", "mstr-rest-cli", "--bench", "cli"], &[]),
+        ),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -312,7 +312,7 @@ pub(crate) struct Extract {
     #[arg(long, value_enum, default_value = "zstd")]
     pub(crate) compression: Compression,
     /// The largest Parquet row group, in rows.
-    #[arg(long, default_value_t = 131_072, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) row_group_rows: u32,
 }
 

@@ -5,6 +5,9 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
 use futures_util::TryStreamExt;
 use mstr_rest::prelude::*;
 use mstr_rest::prompts::PromptAnswer;
@@ -17,6 +20,9 @@ use crate::cli::{Compression, Extract, Format};
 use crate::connect::project_id;
 use crate::failure::Failure;
 use crate::progress::Progress;
+
+/// Output buffering: a megabyte per write.
+const WRITE_BUFFER: usize = 1 << 20;
 
 /// The format the user asked for, else the output's extension, else CSV.
 pub(crate) fn format_of(args: &Extract) -> Result<Format, Failure> {
@@ -108,21 +114,37 @@ pub(crate) async fn run(
     let counter = Arc::clone(&progress);
     let query = instance.resume().on_rows(move |n| counter.add(n));
     let to_stdout = args.output == Path::new("-");
-    let written = match format {
-        Format::Csv => {
-            if to_stdout {
-                query.write_csv(tokio::io::stdout()).await?
-            } else {
-                let file = tokio::fs::File::create(&args.output)
-                    .await
-                    .map_err(|e| create_failed(&args.output, e))?;
-                query.write_csv(tokio::io::BufWriter::new(file)).await?
+    let written: Result<u64, Failure> = async {
+        Ok(match format {
+            Format::Csv => {
+                // Large buffers: each write to a tokio file or stdout is a trip to the blocking pool.
+                if to_stdout {
+                    query
+                        .write_csv(tokio::io::BufWriter::with_capacity(
+                            WRITE_BUFFER,
+                            tokio::io::stdout(),
+                        ))
+                        .await?
+                } else {
+                    let file = tokio::fs::File::create(&args.output)
+                        .await
+                        .map_err(|e| create_failed(&args.output, e))?;
+                    query
+                        .write_csv(tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file))
+                        .await?
+                }
             }
-        }
-        Format::Parquet => parquet(query, args, open_sync(args)?).await?,
-        Format::Arrow => arrow_ipc(query, args, open_sync(args)?).await?,
-        Format::Jsonl => jsonl(query, args, open_sync(args)?).await?,
-    };
+            Format::Parquet => batches(query, args, open_sync(args)?, parquet_sink(args)).await?,
+            Format::Arrow => batches(query, args, open_sync(args)?, ipc_sink()).await?,
+            Format::Jsonl => jsonl(query, args, open_sync(args)?).await?,
+        })
+    }
+    .await;
+    if written.is_err() && !to_stdout {
+        // No half file left behind to be taken for the whole result.
+        let _ = std::fs::remove_file(&args.output);
+    }
+    let written = written?;
     progress.finish();
     Ok(written)
 }
@@ -133,10 +155,16 @@ fn create_failed(path: &Path, e: std::io::Error) -> Failure {
 
 fn open_sync(args: &Extract) -> Result<Box<dyn Write + Send>, Failure> {
     if args.output == Path::new("-") {
-        return Ok(Box::new(std::io::BufWriter::new(std::io::stdout())));
+        return Ok(Box::new(std::io::BufWriter::with_capacity(
+            WRITE_BUFFER,
+            std::io::stdout(),
+        )));
     }
     let file = std::fs::File::create(&args.output).map_err(|e| create_failed(&args.output, e))?;
-    Ok(Box::new(std::io::BufWriter::with_capacity(1 << 20, file)))
+    Ok(Box::new(std::io::BufWriter::with_capacity(
+        WRITE_BUFFER,
+        file,
+    )))
 }
 
 fn write_failed(args: &Extract, e: impl std::fmt::Display) -> Failure {
@@ -146,15 +174,39 @@ fn write_failed(args: &Extract, e: impl std::fmt::Display) -> Failure {
     )
 }
 
-fn rows_of(batch: &arrow_array::RecordBatch) -> u64 {
-    u64::try_from(batch.num_rows()).unwrap_or(u64::MAX)
+/// A file format written from Arrow batches, on a thread of its own.
+trait BatchSink: Send {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), String>;
+    fn finish(self: Box<Self>) -> Result<(), String>;
 }
 
-async fn parquet(
-    query: ReportQuery,
-    args: &Extract,
-    out: Box<dyn Write + Send>,
-) -> Result<u64, Failure> {
+type MakeSink =
+    Box<dyn FnOnce(SchemaRef, Box<dyn Write + Send>) -> Result<Box<dyn BatchSink>, String> + Send>;
+
+struct ParquetSink(ArrowWriter<Box<dyn Write + Send>>);
+
+impl BatchSink for ParquetSink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
+        self.0.write(batch).map_err(|e| e.to_string())
+    }
+    fn finish(self: Box<Self>) -> Result<(), String> {
+        self.0.close().map(drop).map_err(|e| e.to_string())
+    }
+}
+
+struct IpcSink(arrow_ipc::writer::StreamWriter<Box<dyn Write + Send>>);
+
+impl BatchSink for IpcSink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
+        self.0.write(batch).map_err(|e| e.to_string())
+    }
+    fn finish(mut self: Box<Self>) -> Result<(), String> {
+        self.0.finish().map_err(|e| e.to_string())?;
+        self.0.get_mut().flush().map_err(|e| e.to_string())
+    }
+}
+
+fn parquet_sink(args: &Extract) -> MakeSink {
     let compression = match args.compression {
         Compression::Zstd => ParquetCompression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()),
         Compression::Snappy => ParquetCompression::SNAPPY,
@@ -166,59 +218,85 @@ async fn parquet(
             usize::try_from(args.row_group_rows).unwrap_or(usize::MAX),
         ))
         .build();
-    let mut batches = query.record_batches();
-    let mut writer: Option<ArrowWriter<Box<dyn Write + Send>>> = None;
-    let mut out = Some(out);
-    let mut rows = 0u64;
-    while let Some(batch) = batches.try_next().await? {
-        let w = match &mut writer {
-            Some(w) => w,
-            None => writer.insert(
-                ArrowWriter::try_new(
-                    out.take().expect("the output, once"),
-                    batch.schema(),
-                    Some(props.clone()),
-                )
-                .map_err(|e| write_failed(args, e))?,
-            ),
-        };
-        w.write(&batch).map_err(|e| write_failed(args, e))?;
-        rows = rows.saturating_add(rows_of(&batch));
-    }
-    if let Some(w) = writer {
-        w.close().map_err(|e| write_failed(args, e))?;
-    }
-    Ok(rows)
+    Box::new(move |schema, out| {
+        let writer = ArrowWriter::try_new(out, schema, Some(props)).map_err(|e| e.to_string())?;
+        Ok(Box::new(ParquetSink(writer)) as Box<dyn BatchSink>)
+    })
 }
 
-async fn arrow_ipc(
+fn ipc_sink() -> MakeSink {
+    Box::new(|schema, out| {
+        let writer =
+            arrow_ipc::writer::StreamWriter::try_new(out, &schema).map_err(|e| e.to_string())?;
+        Ok(Box::new(IpcSink(writer)) as Box<dyn BatchSink>)
+    })
+}
+
+enum Msg {
+    Batch(RecordBatch),
+    /// The stream failed: stop without finishing the file.
+    Abort,
+}
+
+/// Decoding and fetching run on the runtime while a thread encodes and writes the batches:
+/// two batches in flight at most.
+async fn batches(
     query: ReportQuery,
     args: &Extract,
     out: Box<dyn Write + Send>,
+    make: MakeSink,
 ) -> Result<u64, Failure> {
-    let mut batches = query.record_batches();
-    let mut writer: Option<arrow_ipc::writer::StreamWriter<Box<dyn Write + Send>>> = None;
-    let mut out = Some(out);
-    let mut rows = 0u64;
-    while let Some(batch) = batches.try_next().await? {
-        let w = match &mut writer {
-            Some(w) => w,
-            None => writer.insert(
-                arrow_ipc::writer::StreamWriter::try_new(
-                    out.take().expect("the output, once"),
-                    &batch.schema(),
-                )
-                .map_err(|e| write_failed(args, e))?,
-            ),
-        };
-        w.write(&batch).map_err(|e| write_failed(args, e))?;
-        rows = rows.saturating_add(rows_of(&batch));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(2);
+    let writer = std::thread::spawn(move || -> Result<u64, String> {
+        let mut make = Some((make, out));
+        let mut sink: Option<Box<dyn BatchSink>> = None;
+        let mut rows = 0u64;
+        while let Some(msg) = rx.blocking_recv() {
+            let batch = match msg {
+                Msg::Batch(b) => b,
+                Msg::Abort => return Ok(rows),
+            };
+            let s = match &mut sink {
+                Some(s) => s,
+                None => {
+                    let (make, out) = make.take().ok_or("the sink is made once")?;
+                    sink.insert(make(batch.schema(), out)?)
+                }
+            };
+            s.write(&batch)?;
+            rows = rows.saturating_add(u64::try_from(batch.num_rows()).unwrap_or(u64::MAX));
+        }
+        if let Some(s) = sink {
+            s.finish()?;
+        }
+        Ok(rows)
+    });
+    let mut stream = query.record_batches();
+    let mut failed = None;
+    loop {
+        match stream.try_next().await {
+            Ok(Some(batch)) => {
+                if tx.send(Msg::Batch(batch)).await.is_err() {
+                    break; // the writer stopped: its error says why
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let _ = tx.send(Msg::Abort).await;
+                failed = Some(e);
+                break;
+            }
+        }
     }
-    if let Some(mut w) = writer {
-        w.finish().map_err(|e| write_failed(args, e))?;
-        w.get_mut().flush().map_err(|e| write_failed(args, e))?;
+    drop(tx);
+    let written = tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .map_err(|e| write_failed(args, e))?
+        .map_err(|_| write_failed(args, "the writer thread panicked"))?;
+    if let Some(e) = failed {
+        return Err(e.into());
     }
-    Ok(rows)
+    written.map_err(|e| write_failed(args, e))
 }
 
 async fn jsonl(

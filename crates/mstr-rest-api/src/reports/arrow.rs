@@ -8,7 +8,7 @@ use arrow_array::{
     Time32MillisecondArray, TimestampMillisecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
+use futures_util::stream::BoxStream;
 
 use mstr_rest_session::{Error, Result};
 
@@ -108,15 +108,12 @@ fn batch(page: &Decoded) -> Result<RecordBatch> {
     })
 }
 
-fn batches(pages: BoxStream<'static, Result<Decoded>>) -> BoxStream<'static, Result<RecordBatch>> {
-    pages.and_then(|page| async move { batch(&page) }).boxed()
-}
-
 impl ReportQuery {
     /// Every page as an Arrow [`RecordBatch`], in order (schema: [`schema`]). An empty report
     /// gives one batch with no rows.
     #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
     pub fn record_batches(self) -> BoxStream<'static, Result<RecordBatch>> {
-        batches(self.decoded())
+        // Built on the tasks that fetched the pages: every worker thread converts.
+        self.mapped(|page| batch(&page), RecordBatch::num_rows)
     }
 }

@@ -52,17 +52,19 @@ pub(crate) fn row(out: &mut Vec<u8>, row: &Row) {
                 ValueType::Date | ValueType::Time | ValueType::Timestamp
             )
         });
-        match row.cell(i) {
-            // Dates and times as ISO 8601, whatever locale the server printed them in.
-            Some(cell) if temporal && !matches!(cell, Cell::Text(_)) => field(out, &cell.to_text()),
+        // Dates and times as ISO 8601, whatever locale the server printed them in; only
+        // those cells are parsed, the rest are written as they came.
+        match temporal.then(|| row.cell(i)).flatten() {
+            Some(cell) if !matches!(cell, Cell::Text(_)) => field(out, &cell.to_text()),
             _ => field(out, value.as_deref().unwrap_or("")),
         }
     }
     for value in &row.metrics {
         sep(out);
         if let Some(v) = value {
-            // Shortest text that reads back as the same f64; never needs quoting.
-            out.extend_from_slice(v.to_string().as_bytes());
+            // Shortest text that reads back as the same f64; never needs quoting. Written in
+            // place: no string per value.
+            let _ = std::io::Write::write_fmt(out, format_args!("{v}"));
         }
     }
     out.extend_from_slice(b"\r\n");
@@ -72,28 +74,47 @@ pub(crate) fn io_error(e: std::io::Error) -> Error {
     Error::Io(IoError::new("the CSV writer", e))
 }
 
+/// One page as CSV: its header line (written once, from the first page) and its rows.
+#[derive(Debug)]
+pub(crate) struct Chunk {
+    header: Vec<u8>,
+    body: Vec<u8>,
+    pub(crate) rows: usize,
+}
+
+/// Formats a decoded page (on the task that fetched it).
+pub(crate) fn chunk(page: Decoded) -> Result<Chunk> {
+    let mut head = Vec::new();
+    header(&mut head, &page.columns);
+    // ~40 bytes a row is what the default grid prints; a guess, not a bound.
+    let mut body = Vec::with_capacity(page.rows.len().saturating_mul(40));
+    for r in &page.rows {
+        row(&mut body, r);
+    }
+    Ok(Chunk {
+        header: head,
+        body,
+        rows: page.rows.len(),
+    })
+}
+
 /// Writes the header once, then each page's rows as one buffered write.
 pub(crate) async fn write<S, W>(pages: S, mut writer: W) -> Result<u64>
 where
-    S: Stream<Item = Result<Decoded>>,
+    S: Stream<Item = Result<Chunk>>,
     W: AsyncWrite + Unpin,
 {
     let mut pages = std::pin::pin!(pages);
     let mut rows = 0u64;
     let mut wrote_header = false;
-    let mut buf = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page?;
-        buf.clear();
         if !wrote_header {
-            header(&mut buf, &page.columns);
+            writer.write_all(&page.header).await.map_err(io_error)?;
             wrote_header = true;
         }
-        for r in &page.rows {
-            row(&mut buf, r);
-        }
-        rows = rows.saturating_add(u64::try_from(page.rows.len()).unwrap_or(u64::MAX));
-        writer.write_all(&buf).await.map_err(io_error)?;
+        rows = rows.saturating_add(u64::try_from(page.rows).unwrap_or(u64::MAX));
+        writer.write_all(&page.body).await.map_err(io_error)?;
     }
     writer.flush().await.map_err(io_error)?;
     Ok(rows)

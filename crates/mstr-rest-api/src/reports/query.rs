@@ -391,13 +391,26 @@ impl ReportQuery {
     where
         W: tokio::io::AsyncWrite + Unpin,
     {
-        super::csv::write(self.decoded(), writer).await
+        super::csv::write(self.mapped(super::csv::chunk, |c| c.rows), writer).await
     }
 
-    /// Decoded pages for the exporters.
+    /// Decoded pages, for the blocking exporters.
+    #[cfg(feature = "blocking")]
     pub(crate) fn decoded(self) -> BoxStream<'static, Result<Decoded>> {
         stream::once(self.open())
             .map_ok(Instance::decoded)
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Decoded pages mapped on the fetching tasks (see [`Instance::mapped`]).
+    pub(crate) fn mapped<T, M>(self, map: M, rows: fn(&T) -> usize) -> BoxStream<'static, Result<T>>
+    where
+        T: Send + 'static,
+        M: Fn(Decoded) -> Result<T> + Clone + Send + Sync + 'static,
+    {
+        stream::once(self.open())
+            .map_ok(move |i| i.mapped(map.clone(), rows))
             .try_flatten()
             .boxed()
     }
@@ -1102,6 +1115,17 @@ impl Instance {
     }
 
     pub(crate) fn decoded(self) -> BoxStream<'static, Result<Decoded>> {
+        self.mapped(Ok, |d: &Decoded| d.rows.len())
+    }
+
+    /// Decoded pages turned into what an exporter writes (CSV text, an Arrow batch) on the
+    /// tasks that fetched them, so that the work runs on every worker thread; `rows` counts
+    /// a result's rows for [`ReportQuery::on_rows`].
+    pub(crate) fn mapped<T, M>(self, map: M, rows: fn(&T) -> usize) -> BoxStream<'static, Result<T>>
+    where
+        T: Send + 'static,
+        M: Fn(Decoded) -> Result<T> + Clone + Send + Sync + 'static,
+    {
         let options = Options {
             formatted: if self.ctx.formatted {
                 Formatted::Required
@@ -1111,7 +1135,7 @@ impl Instance {
             subtotals: self.ctx.subtotals,
         };
         let on_rows = self.ctx.spec.on_rows.clone();
-        let decoded = self.spans(move |pages| {
+        let mapped = self.spans(move |pages| {
             let mut iter = pages.into_iter();
             let first = iter
                 .next()
@@ -1122,12 +1146,12 @@ impl Instance {
                     .rows
                     .extend(decode::decode(&page.body, options)?.rows);
             }
-            Ok(decoded)
+            map(decoded)
         });
         match on_rows {
-            None => decoded,
-            Some(OnRows(f)) => decoded
-                .inspect_ok(move |d| f(u64::try_from(d.rows.len()).unwrap_or(u64::MAX)))
+            None => mapped,
+            Some(OnRows(f)) => mapped
+                .inspect_ok(move |t| f(u64::try_from(rows(t)).unwrap_or(u64::MAX)))
                 .boxed(),
         }
     }
