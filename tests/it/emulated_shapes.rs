@@ -211,28 +211,12 @@ async fn page_by_slices_stream_whole() {
 
 #[test]
 fn a_million_row_page_by_report_streams_whole_in_flat_memory() {
-    let peak = |slices: u64| -> u64 {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "emulated_shapes::page_by_slices_stream_whole",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("MSTR_REST_PAGE_BY_SLICES", slices.to_string())
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "child failed: {text}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // libtest prints the line after the test's name: `test … ... peak_kib=N`.
-        text.split("peak_kib=")
-            .nth(1)
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or_else(|| panic!("no peak in {text}"))
+    let peak = |slices: u64| {
+        crate::support::child_peak_kib(
+            "emulated_shapes::page_by_slices_stream_whole",
+            "MSTR_REST_PAGE_BY_SLICES",
+            &slices.to_string(),
+        )
     };
     let million = peak(4);
     let two_million = peak(8);

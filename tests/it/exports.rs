@@ -275,27 +275,12 @@ async fn pdf_pages_stream_whole() {
 
 #[test]
 fn a_50_page_pdf_streams_in_flat_memory() {
-    let peak = |pages: u32| -> u64 {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "exports::pdf_pages_stream_whole",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("MSTR_REST_PDF_PAGES", pages.to_string())
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "child failed: {text}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        text.split("peak_kib=")
-            .nth(1)
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or_else(|| panic!("no peak in {text}"))
+    let peak = |pages: u32| {
+        crate::support::child_peak_kib(
+            "exports::pdf_pages_stream_whole",
+            "MSTR_REST_PDF_PAGES",
+            &pages.to_string(),
+        )
     };
     let fifty = peak(50);
     let two_hundred = peak(200);

@@ -270,3 +270,24 @@ pub(crate) fn peak_rss_kib() -> u64 {
 pub(crate) fn api_kind(e: &mstr_rest::Error) -> Option<mstr_rest::ApiErrorKind> {
     e.as_api().map(mstr_rest::ApiError::kind)
 }
+
+/// Runs the test `name` of this binary alone in a child process with `var=value`, and reads
+/// the `peak_kib=N` it prints: a peak RSS measured without the other tests' memory.
+pub(crate) fn child_peak_kib(name: &str, var: &str, value: &str) -> u64 {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(var, value)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "child failed: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // libtest prints the line after the test's name: `test … ... peak_kib=N`.
+    text.split("peak_kib=")
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no peak in {text}"))
+}
