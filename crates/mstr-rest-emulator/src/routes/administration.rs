@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::extract::{Authed, ProjectScoped};
+use super::{answer, json_object};
 use crate::catalog::not_found;
 use crate::error_body::ApiError;
 use crate::ids;
@@ -36,17 +37,6 @@ pub(super) fn routes() -> Router<AppState> {
             api!("library/{id}/recipients/{recipient}"),
             delete(unpublish_from),
         )
-}
-
-fn answer(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
-}
-
-fn object_body(body: &[u8]) -> Result<Value, ApiError> {
-    match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ApiError::invalid_json()),
-    }
 }
 
 /// `POST v2/cubes/{id}`: 202 with the job; the cube reports processing for a few polls.
@@ -78,7 +68,7 @@ async fn cube_status(
 /// isHTML}` → 204.
 async fn send_email(State(state): State<AppState>, Authed(_): Authed, body: Bytes) -> Response {
     answer((|| {
-        let body = object_body(&body)?;
+        let body = json_object(&body)?;
         let users = body
             .get("userIds")
             .or_else(|| body.get("userids"))
@@ -123,7 +113,7 @@ fn known_project(state: &AppState, id: &str) -> Result<String, ApiError> {
 }
 
 fn quota(body: &[u8]) -> Result<f64, ApiError> {
-    object_body(body)?["quota"]
+    json_object(body)?["quota"]
         .as_f64()
         .filter(|q| q.is_finite() && *q >= 0.0)
         .ok_or_else(|| ApiError::invalid_input("quota must be a number of MB, at least 0"))
@@ -193,7 +183,7 @@ pub(super) async fn publish(
     body: Bytes,
 ) -> Response {
     answer((|| {
-        let body = object_body(&body)?;
+        let body = json_object(&body)?;
         let target = body["id"]
             .as_str()
             .ok_or_else(|| ApiError::invalid_input("id is required"))?;

@@ -11,6 +11,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::extract::ProjectScoped;
+use super::{answer, json_object};
 use crate::error_body::ApiError;
 use crate::state::AppState;
 
@@ -33,24 +34,13 @@ pub(super) fn routes() -> Router<AppState> {
         )
 }
 
-fn json_body(body: &[u8]) -> Result<Value, ApiError> {
-    match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ApiError::invalid_json()),
-    }
-}
-
-fn answer(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
-}
-
 async fn create_model(
     State(state): State<AppState>,
     scope: ProjectScoped,
     body: Bytes,
 ) -> Response {
     answer((|| {
-        let body = json_body(&body)?;
+        let body = json_object(&body)?;
         let mut datasets = state.catalog.datasets();
         let d = datasets.create_model(&scope.project.id, &body)?;
         Ok(Json(json!({ "id": d.id, "name": d.name })).into_response())
@@ -87,7 +77,7 @@ async fn open(
     body: Bytes,
 ) -> Response {
     answer((|| {
-        let body = json_body(&body)?;
+        let body = json_object(&body)?;
         let sid = state
             .catalog
             .datasets()
@@ -103,7 +93,7 @@ async fn upload(
     body: Bytes,
 ) -> Response {
     answer((|| {
-        let body = json_body(&body)?;
+        let body = json_object(&body)?;
         let table = body["tableName"]
             .as_str()
             .ok_or_else(|| ApiError::invalid_input("tableName is required"))?;

@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::extract::Authed;
+use super::{answer, json_object};
 use crate::catalog::{DbObject, Operations};
-use crate::error_body::ApiError;
 use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -76,17 +76,6 @@ impl Family {
     }
 }
 
-fn answer(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
-}
-
-fn object_body(body: &[u8]) -> Result<Value, ApiError> {
-    match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ApiError::invalid_json()),
-    }
-}
-
 fn list(state: &AppState, family: Family) -> Response {
     let mut ops = state.catalog.operations();
     let items = Operations::list(family.list(&mut ops));
@@ -103,7 +92,7 @@ fn one(state: &AppState, family: Family, id: &str) -> Response {
 
 fn create(state: &AppState, family: Family, body: &[u8]) -> Response {
     answer((|| {
-        let body = object_body(body)?;
+        let body = json_object(body)?;
         let mut ops = state.catalog.operations();
         let created = Operations::create(family.list(&mut ops), family.noun(), body)?;
         Ok((StatusCode::CREATED, Json(created)).into_response())
@@ -112,7 +101,7 @@ fn create(state: &AppState, family: Family, body: &[u8]) -> Response {
 
 fn patch(state: &AppState, family: Family, id: &str, body: &[u8]) -> Response {
     answer((|| {
-        let body = object_body(body)?;
+        let body = json_object(body)?;
         let mut ops = state.catalog.operations();
         let object = Operations::find(family.list(&mut ops), family.noun(), id)?;
         Ok(Json(Operations::patch(object, &body)?).into_response())

@@ -9,6 +9,7 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use serde_json::json;
 
+use super::answer;
 use super::extract::ProjectScoped;
 use crate::catalog::{DossierSpec, ExportAnswer};
 use crate::error_body::ApiError;
@@ -27,10 +28,6 @@ pub(super) fn routes() -> Router<AppState> {
             api!("documents/{id}/instances/{mid}/visualizations/{key}/csv"),
             post(csv),
         )
-}
-
-fn answer(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn definition(

@@ -73,6 +73,19 @@ async fn head_without_body(
     axum::response::Response::from_parts(parts, axum::body::Body::empty())
 }
 
+/// A handler's result as the answer: the response, or the error's JSON body.
+fn answer(result: Result<axum::response::Response, ApiError>) -> axum::response::Response {
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// A request body that must be a JSON object; anything else is 400 `ERR006` "Invalid JSON".
+fn json_object(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    match serde_json::from_slice(body) {
+        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
+        _ => Err(ApiError::invalid_json()),
+    }
+}
+
 async fn not_found() -> impl IntoResponse {
     ApiError::route_not_found()
 }

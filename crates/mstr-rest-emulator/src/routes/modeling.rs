@@ -7,10 +7,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use serde_json::Value;
 
 use super::extract::{Authed, ProjectScoped};
 use super::objects::query_pairs;
+use super::{answer, json_object};
 use crate::catalog::{MODEL_KINDS, changeset_required};
 use crate::error_body::ApiError;
 use crate::state::{AppState, header_str};
@@ -22,10 +22,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route(api!("model/changesets/{id}/commit"), post(commit))
         .route(api!("model/{kind}"), post(create))
         .route(api!("model/{kind}/{id}"), get(read).put(update))
-}
-
-fn answer(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 fn changeset(headers: &HeaderMap) -> Option<&str> {
@@ -40,13 +36,6 @@ fn kind(kind: &str) -> Result<&'static str, ApiError> {
         .find(|k| **k == kind)
         .copied()
         .ok_or_else(ApiError::route_not_found)
-}
-
-fn object_body(body: &[u8]) -> Result<Value, ApiError> {
-    match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ApiError::invalid_json()),
-    }
 }
 
 async fn open(
@@ -106,7 +95,7 @@ async fn create(
         let object = state
             .catalog
             .modeling()
-            .create(cs, k, object_body(&body)?)?;
+            .create(cs, k, json_object(&body)?)?;
         Ok((StatusCode::CREATED, Json(object)).into_response())
     })())
 }
@@ -124,7 +113,7 @@ async fn update(
         let object = state
             .catalog
             .modeling()
-            .update(cs, k, &id, object_body(&body)?)?;
+            .update(cs, k, &id, json_object(&body)?)?;
         Ok(Json(object).into_response())
     })())
 }

@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::extract::{Authed, ProjectScoped};
+use super::{answer, json_object};
 use crate::body::form_pairs;
 use crate::catalog::{GroupRec, Objects, UserRec, not_found};
 use crate::error_body::ApiError;
@@ -67,10 +68,6 @@ pub(super) fn page<T>(items: Vec<T>, pairs: &[(String, String)]) -> Result<Vec<T
         Ok(limit) => rest.take(limit).collect(),
         Err(_) => rest.collect(),
     })
-}
-
-fn answer(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn root_folders(
@@ -234,13 +231,6 @@ async fn library(State(state): State<AppState>, Authed(_): Authed) -> Json<Vec<V
             })
             .collect(),
     )
-}
-
-fn json_object(body: &[u8]) -> Result<Value, ApiError> {
-    match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ApiError::invalid_json()),
-    }
 }
 
 async fn users(

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
+use super::answer;
 use super::extract::Authed;
 use super::objects::query_pairs;
 use crate::catalog::Obj;
@@ -27,10 +28,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route(api!("packages/imports/{id}/undoPackage/binary"), get(undo))
         .route(api!("packages/{id}"), get(read).put(define).delete(remove))
         .route(api!("packages/{id}/binary"), get(download).put(upload))
-}
-
-fn answer(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// Project packages name their project in the header; configuration packages do not.
