@@ -6,9 +6,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use arrow_array::{Array, RecordBatch};
-use arrow_schema::DataType as ArrowType;
-use mstr_rest::datasets::{DataType, DatasetModel, TableSchema, UpdatePolicy};
+use mstr_rest::datasets::{DataType, DatasetModel, UpdatePolicy, arrow};
 use mstr_rest::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
@@ -69,9 +67,9 @@ pub(crate) async fn run(
     let dataset = match (&args.dataset_id, &args.dataset) {
         (Some(id), _) => datasets.get(id.clone()),
         (None, Some(name)) => {
-            datasets
-                .create(&model(name, &args.table, &input.columns, &args.key)?)
-                .await?
+            let model = DatasetModel::of_columns(name, &args.table, &input.columns, &args.key)
+                .map_err(|e| Failure::usage(format!("--key: {e}")))?;
+            datasets.create(&model).await?
         }
         (None, None) => return Err(Failure::usage("pass --dataset NAME or --dataset-id ID")),
     };
@@ -112,38 +110,6 @@ pub(crate) async fn run(
         );
     }
     Ok(dataset.id().to_owned())
-}
-
-fn model(
-    name: &str,
-    table: &str,
-    columns: &[(String, DataType)],
-    key: &[String],
-) -> Result<DatasetModel, Failure> {
-    for k in key {
-        if !columns.iter().any(|(c, _)| c == k) {
-            return Err(Failure::usage(format!(
-                "--key {k}: the file has no column {k}"
-            )));
-        }
-    }
-    let mut schema = TableSchema::new(table);
-    for (column, data_type) in columns {
-        schema = schema.column(column.clone(), *data_type);
-    }
-    let mut model = DatasetModel::new(name).table(schema);
-    for (column, data_type) in columns {
-        let numeric = matches!(
-            data_type,
-            DataType::Integer | DataType::BigInteger | DataType::Double | DataType::BigDecimal
-        );
-        if key.contains(column) || !numeric {
-            model = model.attribute_column(column.clone(), table, column);
-        } else {
-            model = model.metric_column(column.clone(), table, column);
-        }
-    }
-    Ok(model)
 }
 
 fn open(path: &Path) -> Result<Input, Failure> {
@@ -301,23 +267,6 @@ fn open_csv(path: &Path) -> Result<Input, Failure> {
     })
 }
 
-fn parquet_type(t: &ArrowType) -> Option<DataType> {
-    Some(match t {
-        ArrowType::Boolean => DataType::Boolean,
-        ArrowType::Int8
-        | ArrowType::Int16
-        | ArrowType::Int32
-        | ArrowType::UInt8
-        | ArrowType::UInt16 => DataType::Integer,
-        ArrowType::Int64 | ArrowType::UInt32 | ArrowType::UInt64 => DataType::BigInteger,
-        ArrowType::Float16 | ArrowType::Float32 | ArrowType::Float64 => DataType::Double,
-        ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => DataType::String,
-        ArrowType::Date32 | ArrowType::Date64 => DataType::Date,
-        ArrowType::Timestamp(..) => DataType::DateTime,
-        _ => return None,
-    })
-}
-
 fn open_parquet(path: &Path) -> Result<Input, Failure> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let file = std::fs::File::open(path)
@@ -327,7 +276,7 @@ fn open_parquet(path: &Path) -> Result<Input, Failure> {
     let total = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
     let mut columns = Vec::new();
     for field in builder.schema().fields() {
-        let t = parquet_type(field.data_type()).ok_or_else(|| {
+        let t = arrow::column_type(field.data_type()).ok_or_else(|| {
             Failure::usage(format!(
                 "{}: column {} is {}, which a dataset cannot hold; cast it to text or a number",
                 path.display(),
@@ -347,7 +296,7 @@ fn open_parquet(path: &Path) -> Result<Input, Failure> {
         for batch in reader {
             let batch = batch.map_err(|e| read_failed(&shown, e))?;
             for row in 0..batch.num_rows() {
-                let values = batch_row(&batch, row)
+                let values = arrow::row_values(&batch, row)
                     .map_err(|m| Failure::usage(format!("{}: {m}", shown.display())))?;
                 if tx.blocking_send(Item::Row(values)).is_err() {
                     return Ok(());
@@ -362,105 +311,6 @@ fn open_parquet(path: &Path) -> Result<Input, Failure> {
         rows,
         failure,
     })
-}
-
-/// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days.saturating_add(719_468);
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn date(days: i64) -> String {
-    let (y, m, d) = civil(days);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-fn datetime(seconds: i64) -> String {
-    let (days, secs) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    format!(
-        "{}T{:02}:{:02}:{:02}",
-        date(days),
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-fn batch_row(batch: &RecordBatch, row: usize) -> Result<Vec<Value>, String> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types::*;
-    batch
-        .columns()
-        .iter()
-        .map(|column| {
-            if column.is_null(row) {
-                return Ok(Value::Null);
-            }
-            Ok(match column.data_type() {
-                ArrowType::Boolean => Value::Bool(column.as_boolean().value(row)),
-                ArrowType::Int8 => column.as_primitive::<Int8Type>().value(row).into(),
-                ArrowType::Int16 => column.as_primitive::<Int16Type>().value(row).into(),
-                ArrowType::Int32 => column.as_primitive::<Int32Type>().value(row).into(),
-                ArrowType::Int64 => column.as_primitive::<Int64Type>().value(row).into(),
-                ArrowType::UInt8 => column.as_primitive::<UInt8Type>().value(row).into(),
-                ArrowType::UInt16 => column.as_primitive::<UInt16Type>().value(row).into(),
-                ArrowType::UInt32 => column.as_primitive::<UInt32Type>().value(row).into(),
-                ArrowType::UInt64 => column.as_primitive::<UInt64Type>().value(row).into(),
-                ArrowType::Float16 => {
-                    f64::from(column.as_primitive::<Float16Type>().value(row)).into()
-                }
-                ArrowType::Float32 => {
-                    f64::from(column.as_primitive::<Float32Type>().value(row)).into()
-                }
-                ArrowType::Float64 => column.as_primitive::<Float64Type>().value(row).into(),
-                ArrowType::Utf8 => column.as_string::<i32>().value(row).into(),
-                ArrowType::LargeUtf8 => column.as_string::<i64>().value(row).into(),
-                ArrowType::Utf8View => column.as_string_view().value(row).into(),
-                ArrowType::Date32 => {
-                    date(i64::from(column.as_primitive::<Date32Type>().value(row))).into()
-                }
-                ArrowType::Date64 => date(
-                    column
-                        .as_primitive::<Date64Type>()
-                        .value(row)
-                        .div_euclid(86_400_000),
-                )
-                .into(),
-                ArrowType::Timestamp(unit, _) => {
-                    let per_second: i64 = match unit {
-                        arrow_schema::TimeUnit::Second => 1,
-                        arrow_schema::TimeUnit::Millisecond => 1_000,
-                        arrow_schema::TimeUnit::Microsecond => 1_000_000,
-                        arrow_schema::TimeUnit::Nanosecond => 1_000_000_000,
-                    };
-                    let raw = match unit {
-                        arrow_schema::TimeUnit::Second => {
-                            column.as_primitive::<TimestampSecondType>().value(row)
-                        }
-                        arrow_schema::TimeUnit::Millisecond => {
-                            column.as_primitive::<TimestampMillisecondType>().value(row)
-                        }
-                        arrow_schema::TimeUnit::Microsecond => {
-                            column.as_primitive::<TimestampMicrosecondType>().value(row)
-                        }
-                        arrow_schema::TimeUnit::Nanosecond => {
-                            column.as_primitive::<TimestampNanosecondType>().value(row)
-                        }
-                    };
-                    datetime(raw.div_euclid(per_second)).into()
-                }
-                other => return Err(format!("a {other} value cannot be pushed")),
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -478,13 +328,5 @@ mod tests {
         assert_eq!(t(&["NaN"]), DataType::String, "not a finite number");
         let e = csv_value("x", DataType::Integer, 1001, "Id").unwrap_err();
         assert!(e.contains("row 1001, column Id"), "{e}");
-    }
-
-    #[test]
-    fn dates_are_civil() {
-        assert_eq!(date(0), "1970-01-01");
-        assert_eq!(date(19_723), "2024-01-01");
-        assert_eq!(date(-1), "1969-12-31");
-        assert_eq!(datetime(86_400 + 3_661), "1970-01-02T01:01:01");
     }
 }

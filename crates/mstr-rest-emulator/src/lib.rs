@@ -290,6 +290,7 @@
 //! | POST | `/__emulator/faults` | 204; queues a [`Fault`]: `{path?, method?, times?, delayMs?, expireSession?, respond?: {status, code?, message?, iServerCode?, contentType?, body?, resetMidBody?}}`; a bad spec 400 `ERR006` |
 //! | POST | `/__emulator/clock` | 204; `{"advanceSeconds": n}` as [`Emulator::advance_clock`] |
 //! | GET | `/__emulator/stats` | 200 `{openSessions, logins, logouts}` |
+//! | GET | `/__emulator/dataset-rows?dataset=ID&table=NAME` | 200, the rows the table holds after its last publish (as [`Emulator::dataset_rows`]); an unknown one 400 `ERR006` |
 //! | GET | `/__emulator/openapi.yaml` | 200, this emulator's contract |
 //!
 //! ```

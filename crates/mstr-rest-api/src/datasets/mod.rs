@@ -35,6 +35,9 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "arrow")]
+#[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
+pub mod arrow;
 mod encode;
 mod model;
 mod upload;

@@ -61,7 +61,7 @@ use mstr_rest_session::Session;
 pub(crate) mod csv;
 mod decode;
 mod query;
-mod values;
+pub(crate) mod values;
 
 #[cfg(feature = "arrow")]
 mod arrow;

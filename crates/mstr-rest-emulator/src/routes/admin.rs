@@ -198,7 +198,7 @@ async fn control(state: &AppState, route: &str, request: Request) -> Response {
     let method = request.method().clone();
     let known = matches!(
         route,
-        "requests" | "reset" | "faults" | "clock" | "stats" | "openapi.yaml"
+        "requests" | "reset" | "faults" | "clock" | "stats" | "openapi.yaml" | "dataset-rows"
     );
     match (route, &method) {
         ("requests", &Method::GET) => {
@@ -244,6 +244,30 @@ async fn control(state: &AppState, route: &str, request: Request) -> Response {
             "logouts": state.logouts(),
         }))
         .into_response(),
+        ("dataset-rows", &Method::GET) => {
+            let query = request.uri().query().unwrap_or("").to_owned();
+            let get = |name: &str| {
+                query
+                    .split('&')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_owned())
+            };
+            // Ids and plain table names: no percent-decoding needed.
+            match (get("dataset"), get("table")) {
+                (Some(dataset), Some(table)) => {
+                    match state.catalog.datasets().rows(&dataset, &table) {
+                        Some(rows) => Json(rows).into_response(),
+                        None => ApiError::invalid_input(format!(
+                            "No dataset {dataset} with a published table {table}"
+                        ))
+                        .into_response(),
+                    }
+                }
+                _ => ApiError::invalid_input("dataset-rows takes ?dataset=ID&table=NAME")
+                    .into_response(),
+            }
+        }
         ("openapi.yaml", &Method::GET) => (
             [(
                 header::CONTENT_TYPE,
