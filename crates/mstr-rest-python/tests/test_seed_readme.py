@@ -133,3 +133,14 @@ def test_exceptions_import(base_url):
         session.login(username="dave", password="wrong")
     assert raised.value.code == "ERR003"
     assert not session.has_session()
+
+
+def test_a_delegated_context_logs_out_unless_told_not_to(session, base_url, emulator):
+    token = session.create_identity_token()
+    with AuthenticatedMSTRRESTSession(base_url=base_url, identity_token=token, logout_on_exit=False):
+        pass
+    assert session.get_session_info().ok, "the shared server session is still open"
+    before = emulator.stats()["logouts"]
+    with AuthenticatedMSTRRESTSession(base_url=base_url, identity_token=session.create_identity_token()):
+        pass
+    assert emulator.stats()["logouts"] == before + 1

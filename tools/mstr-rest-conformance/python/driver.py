@@ -15,14 +15,24 @@ versions in use.
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import sys
 import traceback
 from importlib.metadata import version
 
 import httpx
-from mstr.requests import AuthenticatedMSTRRESTSession, MSTRRESTSession
-from mstr.requests.rest import exceptions as mstr_errors
+
+# mstr.requests (the seed, mstr-rest-requests) by default; mstr_rest.requests (this project's
+# Python package, on the Rust core) when the runner says so: the same scenarios, either way.
+LIBRARY = os.environ.get("MSTR_CONFORMANCE_LIBRARY", "mstr.requests")
+_library = importlib.import_module(LIBRARY)
+AuthenticatedMSTRRESTSession = _library.AuthenticatedMSTRRESTSession
+MSTRRESTSession = _library.MSTRRESTSession
+mstr_errors = importlib.import_module(LIBRARY + ".rest.exceptions")
+# the seed's 2.x class for non-JSON errors; the package raises MSTRUnknownException for those
+MSTRHTTPError = getattr(mstr_errors, "MSTRHTTPError", mstr_errors.MSTRUnknownException)
 
 USER, PASSWORD, API_KEY = "dave", "hellodave", "supersecretapikey"
 TUTORIAL = "MicroStrategy Tutorial"
@@ -38,15 +48,17 @@ KINDS = [
     (mstr_errors.InsufficientPrivilegesException, "InsufficientPrivileges"),
     (mstr_errors.ObjectAlreadyExistsException, "ObjectAlreadyExists"),
     (mstr_errors.MSTRUnknownException, "Unknown"),
-    (mstr_errors.MSTRHTTPError, "Unknown"),
+    (MSTRHTTPError, "Unknown"),
     (mstr_errors.MSTRException, "Other"),
 ]
 
 
 def kind_of(error: mstr_errors.MSTRException) -> str:
     # The client-side check ("There is no valid session available") never sent anything:
-    # that is mstr-rest's Error::NotLoggedIn.
-    if isinstance(error, mstr_errors.SessionException) and error.response is None:
+    # that is mstr-rest's Error::NotLoggedIn. (The package keeps no response object: an
+    # error without a status is the one that sent nothing.)
+    sent_nothing = error.response is None if LIBRARY == "mstr.requests" else error.status_code is None
+    if isinstance(error, mstr_errors.SessionException) and sent_nothing:
         return "NotLoggedIn"
     for cls, name in KINDS:
         if isinstance(error, cls):
@@ -404,6 +416,7 @@ def main() -> int:
     out = sys.stdout
     greeting = {
         "ready": True,
+        "library": LIBRARY,
         "python": sys.version.split()[0],
         "mstr-rest-requests": version("mstr-rest-requests"),
         "httpx": version("httpx"),

@@ -456,9 +456,11 @@ class AuthenticatedMSTRRESTSession(MSTRRESTSession):
 
     Every credential — ``base_url`` included — is a string or a zero-argument callable,
     resolved on enter. Only the credentials of the login mode used are resolved (the seed
-    resolved all, fetching secrets it would not use): ``identity_token`` delegates (and
-    the session is not logged out: it belongs to whoever issued the token); else
-    ``api_key``; else ``username``/``password``; none of them logs in anonymously.
+    resolved all, fetching secrets it would not use): ``identity_token`` delegates; else
+    ``api_key``; else ``username``/``password``; none of them logs in anonymously. Exit
+    logs out in every mode, a delegated session included, as the Rust library's
+    ``AuthenticatedSession`` does (the seed left delegated sessions open);
+    ``logout_on_exit=False`` leaves the server session open, e.g. for the token's issuer.
     ``relogin=True`` logs in again, once, when the server answers ERR009 (expired);
     ``keepalive_interval`` prolongs the session every so many seconds.
     """
@@ -475,10 +477,12 @@ class AuthenticatedMSTRRESTSession(MSTRRESTSession):
         relogin: bool = False,
         keepalive_interval: Optional[float] = None,
         ldap: bool = False,
+        logout_on_exit: bool = True,
         timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         user_agent: Optional[str] = None,
     ) -> None:
+        self._logout_on_exit = logout_on_exit
         self._given = dict(
             base_url=base_url,
             username=username,
@@ -529,7 +533,7 @@ class AuthenticatedMSTRRESTSession(MSTRRESTSession):
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         core, self._core = self._core, None
-        if core is None or self._delegated:
+        if core is None or not self._logout_on_exit:
             return
         try:
             core.logout()

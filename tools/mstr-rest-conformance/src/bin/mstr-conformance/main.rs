@@ -47,6 +47,10 @@ options:
   --emulator PATH   the mstr-emulator binary (default: next to this one)
   --python PATH     the Python that creates the venv (default: python3)
   --venv DIR        where the venv lives (default: target/conformance/venv)
+  --package-python PATH
+                    the Python with this project's package, mstr_rest, installed (default:
+                    target/py-venv/bin/python, which `bash .ci/python.sh` builds); the scenarios
+                    also run through it. Without it they are skipped, unless CI is set.
   --scenario TEXT   run only the scenarios whose name contains TEXT (the contract's coverage
                     check is then skipped)
   --bless           write the report to docs/conformance.md
@@ -58,6 +62,7 @@ struct Options {
     emulator: PathBuf,
     python: String,
     venv: PathBuf,
+    package_python: PathBuf,
     only: Option<String>,
     bless: bool,
     verbose: bool,
@@ -82,6 +87,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
         emulator: sibling,
         python: "python3".to_owned(),
         venv: root().join("target/conformance/venv"),
+        package_python: root().join("target/py-venv/bin/python"),
         only: None,
         bless: false,
         verbose: false,
@@ -94,6 +100,9 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
             "--emulator" => options.emulator = PathBuf::from(value("--emulator")?),
             "--python" => options.python = value("--python")?,
             "--venv" => options.venv = PathBuf::from(value("--venv")?),
+            "--package-python" => {
+                options.package_python = PathBuf::from(value("--package-python")?);
+            }
             "--scenario" => options.only = Some(value("--scenario")?),
             "--bless" => options.bless = true,
             "-v" | "--verbose" => options.verbose = true,
@@ -140,6 +149,8 @@ struct Bench<'a> {
     emulator: &'a Standalone,
     control: Control,
     python: Driver,
+    /// The same driver on `mstr_rest.requests` (this project's Python package).
+    package: Option<Driver>,
     exchanges: Vec<Value>,
     verbose: bool,
 }
@@ -182,11 +193,33 @@ impl Bench<'_> {
         if self.verbose {
             show(scenario.name, &python, &rust);
         }
+        // The package is the Rust core under the seed's API: against the seed it must show
+        // exactly the differences the Rust library shows.
+        let package = match self.package.as_mut() {
+            None => None,
+            Some(driver) => {
+                self.control.reset().await?;
+                self.control.setup(scenario.setup).await?;
+                let reply = driver.run(scenario.driver, &self.emulator.base_url, None)?;
+                let exchanges = self
+                    .collect(&format!("{} (mstr_rest python)", scenario.name))
+                    .await?;
+                let ours = side(&exchanges, reply.steps, Secrets::default());
+                if self.verbose {
+                    show(scenario.name, &python, &ours);
+                }
+                Some((
+                    ours.sent.len(),
+                    compare::compare(&python, &ours, scenario.expected),
+                ))
+            }
+        };
         Ok(Row {
             scenario: *scenario,
             python_requests: python.sent.len(),
             rust_requests: rust.sent.len(),
             verdict: compare::compare(&python, &rust, scenario.expected),
+            package,
         })
     }
 
@@ -273,6 +306,7 @@ impl Bench<'_> {
             python_requests,
             rust_requests,
             verdict,
+            package: None,
         })
     }
 }
@@ -355,10 +389,28 @@ async fn run(options: &Options) -> Result<bool, String> {
         emulator.base_url
     );
 
+    let package = if options.package_python.exists() {
+        Some(Driver::start_package(
+            &options.package_python,
+            &python_dir.join("driver.py"),
+        )?)
+    } else if std::env::var_os("CI").is_some() {
+        return Err(format!(
+            "{} is missing: CI runs the scenarios through the Python package too (bash .ci/python.sh builds it)",
+            options.package_python.display()
+        ));
+    } else {
+        println!(
+            "note: {} is missing, so the scenarios do not run through the Python package (bash .ci/python.sh)",
+            options.package_python.display()
+        );
+        None
+    };
     let mut bench = Bench {
         emulator: &emulator,
         control,
         python,
+        package,
         exchanges: Vec::new(),
         verbose: options.verbose,
     };
@@ -375,8 +427,15 @@ async fn run(options: &Options) -> Result<bool, String> {
             Kind::Differential => bench.differential(scenario).await?,
             Kind::HandOff { python_first } => bench.handoff(scenario, python_first).await?,
         };
+        let package = match &row.package {
+            Some((n, v)) => format!(
+                "  mstr_rest {n:>2}  {}",
+                if v.matches() { "match" } else { "DIFFERENT" }
+            ),
+            None => String::new(),
+        };
         println!(
-            "  {:<34} python {:>2}  rust {:>2}  {}",
+            "  {:<34} python {:>2}  rust {:>2}  {}{package}",
             scenario.name,
             row.python_requests,
             row.rust_requests,
@@ -437,18 +496,21 @@ async fn run(options: &Options) -> Result<bool, String> {
     }
 
     let mut ok = contract_ok;
-    for row in rows.iter().filter(|r| !r.verdict.matches()) {
+    for row in rows.iter().filter(|r| !r.matches()) {
         ok = false;
         eprintln!("\n{} ({}):", row.scenario.name, row.scenario.what);
         for problem in &row.verdict.problems {
             eprintln!("  {problem}");
+        }
+        for problem in row.package.iter().flat_map(|(_, v)| &v.problems) {
+            eprintln!("  mstr_rest (Python package): {problem}");
         }
     }
     for problem in &probe_problems {
         ok = false;
         eprintln!("{problem}");
     }
-    let failed = rows.iter().filter(|r| !r.verdict.matches()).count();
+    let failed = rows.iter().filter(|r| !r.matches()).count();
     let contract_passed = contract_ok && probe_problems.is_empty();
     println!(
         "{} scenarios, {failed} with unexpected differences; emulator contract {}; {:.1} s",

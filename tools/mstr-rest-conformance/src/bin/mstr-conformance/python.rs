@@ -13,6 +13,12 @@ use crate::rust_driver::Reply;
 /// `python/requirements.txt`; the driver's greeting must name it).
 pub(crate) const MSTR_REST_REQUESTS: &str = "2.3.1";
 
+/// The environment variable that tells `driver.py` which library to import.
+const LIBRARY_VAR: &str = "MSTR_CONFORMANCE_LIBRARY";
+
+/// This project's Python package, as the driver imports it.
+pub(crate) const PACKAGE: &str = "mstr_rest.requests";
+
 /// A venv with the pinned packages, created or refreshed when `requirements.txt` changes.
 pub(crate) struct Venv {
     pub(crate) python: PathBuf,
@@ -123,8 +129,37 @@ pub(crate) struct Driver {
 
 impl Driver {
     pub(crate) fn start(venv: &Venv, script: &Path) -> Result<Driver, String> {
-        println!("$ {} {}", venv.python.display(), script.display());
-        let mut child = Command::new(&venv.python)
+        Driver::start_with(&venv.python, script, None)
+    }
+
+    /// The same driver on this project's Python package (`mstr_rest.requests`), from the
+    /// venv `.ci/python.sh` builds it into.
+    pub(crate) fn start_package(python: &Path, script: &Path) -> Result<Driver, String> {
+        let driver = Driver::start_with(python, script, Some(PACKAGE))?;
+        if driver.greeting["library"] != PACKAGE {
+            return Err(format!(
+                "the driver under {} did not load {PACKAGE}: {}",
+                python.display(),
+                driver.greeting
+            ));
+        }
+        Ok(driver)
+    }
+
+    fn start_with(python: &Path, script: &Path, library: Option<&str>) -> Result<Driver, String> {
+        match library {
+            Some(l) => println!(
+                "$ {LIBRARY_VAR}={l} {} {}",
+                python.display(),
+                script.display()
+            ),
+            None => println!("$ {} {}", python.display(), script.display()),
+        }
+        let mut command = Command::new(python);
+        if let Some(l) = library {
+            command.env(LIBRARY_VAR, l);
+        }
+        let mut child = command
             .arg(script)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -16,9 +16,25 @@ pub(crate) struct Row {
     pub(crate) python_requests: usize,
     pub(crate) rust_requests: usize,
     pub(crate) verdict: Verdict,
+    /// The requests and verdict of the same scenario through the Python package
+    /// (`mstr_rest.requests`) against the seed; `None` for hand-offs, or when not run.
+    pub(crate) package: Option<(usize, Verdict)>,
 }
 
 impl Row {
+    /// Both comparisons hold: the Rust library's and the Python package's.
+    pub(crate) fn matches(&self) -> bool {
+        self.verdict.matches() && self.package.as_ref().is_none_or(|(_, v)| v.matches())
+    }
+
+    fn package_cell(&self) -> String {
+        match &self.package {
+            Some((n, v)) if v.matches() => format!("{n}, yes"),
+            Some((n, _)) => format!("{n}, **NO**"),
+            None => "–".to_owned(),
+        }
+    }
+
     fn differences(&self) -> String {
         let labels: Vec<String> = self.verdict.fired.iter().map(|r| r.label()).collect();
         if labels.is_empty() {
@@ -44,9 +60,10 @@ pub(crate) fn table(rows: &[Row]) -> String {
         "Python requests",
         "Rust requests",
         "match",
+        "mstr_rest (Python) requests, match",
         "expected differences",
     ];
-    let cells: Vec<[String; 5]> = rows
+    let cells: Vec<[String; 6]> = rows
         .iter()
         .map(|r| {
             [
@@ -54,6 +71,7 @@ pub(crate) fn table(rows: &[Row]) -> String {
                 r.python_requests.to_string(),
                 r.rust_requests.to_string(),
                 r.mark().to_owned(),
+                r.package_cell(),
                 r.differences(),
             ]
         })
@@ -121,7 +139,10 @@ pub(crate) fn document(rows: &[Row], greeting: &Value, contract: &Value) -> Stri
          cookies, body type and JSON body), and so are the outcomes (the value each step returned, or the \
          error kind the Python exception maps to). Only the differences listed under *Expected \
          differences* may remain, and only in the scenarios that list them; anything else fails the run \
-         with a diff. The two hand-off scenarios pass a saved session from one language to the other, \
+         with a diff. The same Python scenarios also run through this project's Python package \
+         (`mstr_rest.requests`, the Rust core under the seed's API, built by `bash .ci/python.sh`); \
+         compared with `mstr-rest-requests` it must show exactly the differences the Rust library \
+         shows (the *mstr_rest (Python)* column). The two hand-off scenarios pass a saved session from one language to the other, \
          which must make an authenticated call with the same token and cookie.\n\
          2. **The emulator behaves like the server.** Every response the emulator gave during the run \
          (the scenarios, contract probes for the answers no scenario reaches, and the runner's own \
