@@ -18,6 +18,7 @@ mod modeling;
 mod objects;
 mod operations;
 mod origin;
+mod partitions;
 mod persist;
 mod push;
 mod real_payloads;

@@ -126,6 +126,19 @@ pub(crate) fn answer(spec: &Value) -> PyResult<PromptAnswer> {
     })
 }
 
+/// Every batch of `stream`, held as one Arrow table.
+pub(crate) fn collect(
+    py: Python<'_>,
+    stream: BoxStream<'static, mstr_rest::Result<RecordBatch>>,
+) -> PyResult<Table> {
+    let batches: Vec<RecordBatch> = wait(py, async move { stream.try_collect().await })?;
+    let schema = match batches.first() {
+        Some(b) => b.schema(),
+        None => Arc::new(arrow_schema::Schema::empty()),
+    };
+    Ok(Table { schema, batches })
+}
+
 /// A report or cube extract.
 #[pyclass(module = "mstr_rest._core", frozen)]
 pub(crate) struct Query {
@@ -230,9 +243,7 @@ async fn write_parquet(
 impl Query {
     /// An iterator of batches, each fetched when asked for (with the GIL released).
     fn batches(&self) -> Batches {
-        Batches {
-            state: Mutex::new(State::Ready(self.spec.query().record_batches())),
-        }
+        Batches::of(self.spec.query().record_batches())
     }
 
     /// The whole result, fetched and decoded in Rust (pages in parallel), held as Arrow.
@@ -248,6 +259,17 @@ impl Query {
             None => Arc::new(arrow_schema::Schema::empty()),
         };
         Ok(Table { schema, batches })
+    }
+
+    /// Opens an instance and splits it into at most `n` partitions, as JSON texts for
+    /// other processes (with the saved session) to fetch.
+    fn partitions(&self, py: Python<'_>, n: usize) -> PyResult<Vec<String>> {
+        let query = self.spec.query();
+        let parts = wait(py, async move { query.partitions(n).await })?;
+        parts
+            .iter()
+            .map(|p| p.to_json().map_err(|e| crate::errors::to_py(py, &e)))
+            .collect()
     }
 
     /// Writes RFC 4180 CSV to `path`; returns the number of data rows.
@@ -300,6 +322,12 @@ pub(crate) struct Batches {
 }
 
 impl Batches {
+    pub(crate) fn of(stream: BoxStream<'static, mstr_rest::Result<RecordBatch>>) -> Batches {
+        Batches {
+            state: Mutex::new(State::Ready(stream)),
+        }
+    }
+
     fn set(&self, state: State) {
         *self.state.lock().unwrap_or_else(PoisonError::into_inner) = state;
     }

@@ -276,6 +276,24 @@ impl Session {
         })
     }
 
+    /// One partition's rows (its JSON from `Query.partitions`), as a whole Arrow table.
+    fn partition_collect(&self, py: Python<'_>, partition: &str) -> PyResult<crate::arrow::Table> {
+        let part = mstr_rest::reports::Partition::from_json(partition)
+            .map_err(|e| crate::errors::to_py(py, &e))?;
+        crate::query::collect(py, part.record_batches(&self.inner))
+    }
+
+    /// One partition's rows as batches, each fetched when asked for.
+    fn partition_batches(
+        &self,
+        py: Python<'_>,
+        partition: &str,
+    ) -> PyResult<crate::query::Batches> {
+        let part = mstr_rest::reports::Partition::from_json(partition)
+            .map_err(|e| crate::errors::to_py(py, &e))?;
+        Ok(crate::query::Batches::of(part.record_batches(&self.inner)))
+    }
+
     /// Pushes Arrow IPC stream bytes (an iterator of `bytes`) into a dataset table.
     #[pyo3(signature = (ipc_chunks, *, table, project_id, dataset_name=None, dataset_id=None, policy="replace", key=None, chunk_rows=None))]
     #[allow(clippy::too_many_arguments)]

@@ -111,3 +111,28 @@ def test_unknown_reports_and_bad_arguments(session):
         session.report(REPORT_SMALL, project_id=PROJECT_ID, page_size=0)
     with pytest.raises(exceptions.MSTRConfigError, match="project_id"):
         session.report(REPORT_SMALL)
+
+
+def _partition_to_arrow(args):
+    """A worker process: restores the session, fetches its partition."""
+    from mstr_rest import Partition
+    from mstr_rest.requests import MSTRRESTSession as Restored
+
+    saved, partition = args
+    return Partition.from_json(partition).to_arrow(Restored.from_dict(json.loads(saved)))
+
+
+def test_four_partitions_in_four_processes_equal_the_stream(session):
+    import multiprocessing
+    import pickle
+
+    query = session.report(REPORT_100K, project_id=PROJECT_ID, page_size=10_000)
+    parts = query.partitions(4)
+    assert len(parts) == 4
+    assert pickle.loads(pickle.dumps(parts[0])).to_json() == parts[0].to_json()
+    saved = session.json()
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        tables = pool.map(_partition_to_arrow, [(saved, p.to_json()) for p in parts])
+    joined = pa.concat_tables(tables)
+    assert joined.num_rows == 100_000
+    assert joined.equals(query.to_arrow())

@@ -2,7 +2,9 @@
 //! resident memory streaming a 100,000- and a 1,000,000-row report, at concurrency 1, 4 and 8,
 //! against two Python baselines measured in the same run on the same emulator: the vendor SDK
 //! `mstrio-py` (`Report(conn, id).to_dataframe()`) and a bare `requests` loop that downloads
-//! the same pages and only decodes their JSON.
+//! the same pages and only decodes their JSON — and this project's Python package,
+//! `mstr_rest` (`.to_arrow()` and `.to_pandas()`, a release build installed into the same
+//! venv by maturin).
 //!
 //! Each client runs in its own process and reports its own peak RSS (`VmHWM`, or
 //! `ru_maxrss` in Python); the emulator runs in another process, so its memory is not counted.
@@ -29,6 +31,7 @@ const CONCURRENCY: [usize; 3] = [1, 4, 8];
 const REPEATS: usize = 3;
 const MSTRIO_VERSION: &str = "11.6.10.101";
 const REQUESTS_VERSION: &str = "2.34.2";
+const MATURIN_VERSION: &str = "1.16.0";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -182,6 +185,23 @@ fn python_venv() -> Option<String> {
     Some(python.to_string_lossy().into_owned())
 }
 
+/// Installs this project's Python package, built in release, into the bench venv.
+fn python_package(python: &str) -> bool {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let venv = root.join("target/data-bench-venv");
+    let ok = Command::new(python)
+        .args(["-m", "pip", "install", "-q"])
+        .arg(format!("maturin=={MATURIN_VERSION}"))
+        .status()
+        .is_ok_and(|s| s.success());
+    ok && Command::new(venv.join("bin/maturin"))
+        .args(["develop", "--release", "-q"])
+        .current_dir(root.join("crates/mstr-rest-python"))
+        .env("VIRTUAL_ENV", &venv)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn orchestrate() {
     let me = std::env::current_exe().expect("the bench binary");
     let mut server: Child = Command::new(&me)
@@ -196,6 +216,7 @@ fn orchestrate() {
         .expect("the base URL");
     let base_url = line.trim().to_owned();
     let python = python_venv();
+    let package = python.as_deref().is_some_and(python_package);
     let scripts = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/");
 
     println!(
@@ -207,6 +228,7 @@ fn orchestrate() {
         "rows", "client", "min rows/s", "median", "max", "peak RSS"
     );
     let mut summary = Vec::new();
+    let mut package_summary = Vec::new();
     for (rows, id) in SIZES {
         let mut best_rust: Option<(f64, u64)> = None;
         for concurrency in CONCURRENCY {
@@ -229,30 +251,52 @@ fn orchestrate() {
                 best_rust = Some(fig);
             }
         }
-        let python_fig = |label: &str, script: &str, repeats: usize| {
+        let python_fig = |label: &str, script: &str, extra: &[&str], repeats: usize| {
             let python = python.as_ref()?;
             let runs: Vec<Run> = (0..repeats)
                 .filter_map(|_| {
                     measure(
-                        Command::new(python).args([
-                            &format!("{scripts}{script}"),
-                            &base_url,
-                            id,
-                            &PAGE_SIZE.to_string(),
-                        ]),
+                        Command::new(python)
+                            .args([
+                                &format!("{scripts}{script}"),
+                                &base_url,
+                                id,
+                                &PAGE_SIZE.to_string(),
+                            ])
+                            .args(extra),
                         rows,
                     )
                 })
                 .collect();
             report(label, rows, &runs)
         };
-        let bare = python_fig("python bare loop", "data_bare_loop.py", REPEATS);
+        let bare = python_fig("python bare loop", "data_bare_loop.py", &[], REPEATS);
         let mstrio = python_fig(
             &format!("mstrio-py {MSTRIO_VERSION}"),
             "data_mstrio.py",
+            &[],
             if rows > 100_000 { 1 } else { REPEATS },
         );
+        let (arrow, pandas) = if package {
+            (
+                python_fig(
+                    "mstr_rest .to_arrow()",
+                    "data_mstr_rest.py",
+                    &["arrow"],
+                    REPEATS,
+                ),
+                python_fig(
+                    "mstr_rest .to_pandas()",
+                    "data_mstr_rest.py",
+                    &["pandas"],
+                    REPEATS,
+                ),
+            )
+        } else {
+            (None, None)
+        };
         summary.push((rows, best_rust, bare, mstrio));
+        package_summary.push((rows, arrow, pandas, bare, mstrio));
     }
     if python.is_none() {
         println!("(python venv unavailable: Python figures skipped)");
@@ -269,6 +313,26 @@ fn orchestrate() {
             ratio(bare),
             peak as f64 / 1024.0
         );
+    }
+    if !package {
+        println!("(the mstr_rest Python package could not be built: its figures skipped)");
+    }
+    for (rows, arrow, pandas, bare, mstrio) in package_summary {
+        for (label, fig) in [(".to_arrow()", arrow), (".to_pandas()", pandas)] {
+            let Some((rate, peak)) = fig else { continue };
+            let times = |other: Option<(f64, u64)>| {
+                other.map_or("n/a".to_owned(), |(o, _)| format!("{:.1}x", rate / o))
+            };
+            let rss = mstrio.map_or("n/a".to_owned(), |(_, m)| {
+                format!("1/{:.1}", m as f64 / peak.max(1) as f64)
+            });
+            println!(
+                "{rows:>9} rows: mstr_rest {label} is {} mstrio-py and {} the bare loop; peak RSS {:.1} MiB, {rss} of mstrio-py's",
+                times(mstrio),
+                times(bare),
+                peak as f64 / 1024.0
+            );
+        }
     }
     drop(server.stdin.take());
     let _ = server.wait();

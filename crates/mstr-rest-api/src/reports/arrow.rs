@@ -10,7 +10,7 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use futures_util::stream::BoxStream;
 
-use mstr_rest_session::{Error, Result};
+use mstr_rest_session::{Error, Result, Session};
 
 use super::decode::{Columns, Decoded, Row};
 use super::query::ReportQuery;
@@ -106,6 +106,14 @@ fn batch(page: &Decoded) -> Result<RecordBatch> {
             mstr_rest_error::DecodeError::new("cannot build an Arrow batch").with_source(e),
         )
     })
+}
+
+impl super::Partition {
+    /// This partition's pages as Arrow batches, in order (as [`rows`](Self::rows)).
+    #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
+    pub fn record_batches(&self, session: &Session) -> BoxStream<'static, Result<RecordBatch>> {
+        super::query::partition_mapped(session.clone(), self, |page| batch(&page))
+    }
 }
 
 impl ReportQuery {

@@ -60,6 +60,7 @@ use mstr_rest_session::Session;
 
 pub(crate) mod csv;
 mod decode;
+mod partition;
 mod query;
 pub(crate) mod values;
 
@@ -75,6 +76,7 @@ pub use arrow::schema as arrow_schema;
 #[cfg(feature = "blocking")]
 pub(crate) use decode::Decoded;
 pub use decode::{AttributeColumn, Axis, Columns, MetricColumn, Row, Subtotals};
+pub use partition::Partition;
 pub(crate) use query::Kind;
 pub use query::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_PROMPT_ROUNDS, DEFAULT_PAGE_SIZE,

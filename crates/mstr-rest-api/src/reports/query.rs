@@ -18,6 +18,7 @@ use mstr_rest_error::DeadlineError;
 use mstr_rest_session::{Error, Result, Session};
 
 use super::decode::{self, Decoded, Formatted, Options, PageShape, Paging, Row, Subtotals};
+use super::partition::Partition;
 use crate::poll::Backoff;
 use crate::prompts::{Prompt, PromptAnswer};
 use mstr_rest_core::segment;
@@ -1135,19 +1136,7 @@ impl Instance {
             subtotals: self.ctx.subtotals,
         };
         let on_rows = self.ctx.spec.on_rows.clone();
-        let mapped = self.spans(move |pages| {
-            let mut iter = pages.into_iter();
-            let first = iter
-                .next()
-                .ok_or_else(|| Error::decode("an empty span of pages"))?;
-            let mut decoded = decode::decode(&first.body, options)?;
-            for page in iter {
-                decoded
-                    .rows
-                    .extend(decode::decode(&page.body, options)?.rows);
-            }
-            map(decoded)
-        });
+        let mapped = self.spans(move |pages| map(decode_span(pages, options)?));
         match on_rows {
             None => mapped,
             Some(OnRows(f)) => mapped
@@ -1209,6 +1198,156 @@ impl Instance {
             .try_flatten()
             .boxed()
     }
+}
+
+/// The pages of one span decoded into one set of rows.
+fn decode_span(pages: Vec<Page>, options: Options) -> Result<Decoded> {
+    let mut iter = pages.into_iter();
+    let first = iter
+        .next()
+        .ok_or_else(|| Error::decode("an empty span of pages"))?;
+    let mut decoded = decode::decode(&first.body, options)?;
+    for page in iter {
+        decoded
+            .rows
+            .extend(decode::decode(&page.body, options)?.rows);
+    }
+    Ok(decoded)
+}
+
+impl Instance {
+    /// Splits the instance's rows into at most `n` [`Partition`]s of whole pages (fewer when
+    /// there are fewer pages), as even as pages allow, covering every row once.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for `n == 0`, an instance still waiting for prompt answers, or a
+    /// report with page-by attributes and no slice picked (`page_by`): each slice is an
+    /// instance state of its own, so its pages cannot be read side by side.
+    pub fn partitions(&self, n: usize) -> Result<Vec<Partition>> {
+        let first = self.first.as_ref().ok_or_else(|| {
+            Error::config("the instance still waits for prompt answers: call answer() first")
+        })?;
+        if n == 0 {
+            return Err(Error::config("partitions(0): ask for at least one"));
+        }
+        if decode::page_by_units(first.raw())? > 0 && !self.ctx.page_by_chosen {
+            return Err(Error::config(
+                "a report with page-by attributes cannot be partitioned as a whole: pick one slice with .page_by(..) and partition that",
+            ));
+        }
+        let total = first.total();
+        let page = u64::from(self.ctx.page_size).max(1);
+        let pages = total.div_ceil(page).max(1);
+        let count = u64::try_from(n).unwrap_or(u64::MAX).min(pages);
+        // count >= 1: n >= 1 was checked and pages >= 1
+        let each = pages.checked_div(count).unwrap_or(pages);
+        let extra = pages.checked_rem(count).unwrap_or(0);
+        let spec = &self.ctx.spec;
+        let mut out = Vec::new();
+        let mut start = 0u64;
+        for index in 0..count {
+            let its_pages = each.saturating_add(u64::from(index < extra));
+            let offset = start.saturating_mul(page).min(total);
+            let end = start
+                .saturating_add(its_pages)
+                .saturating_mul(page)
+                .min(total);
+            out.push(Partition {
+                kind: match spec.kind {
+                    Kind::Report => "report",
+                    Kind::Cube => "cube",
+                }
+                .to_owned(),
+                id: spec.id.clone(),
+                project: spec.project.clone(),
+                instance: self.instance_id.clone(),
+                offset,
+                rows: end.saturating_sub(offset),
+                total,
+                page_size: self.ctx.page_size,
+                formatted: self.ctx.formatted,
+                subtotals: Partition::subtotals_name(self.ctx.subtotals).to_owned(),
+                index,
+                count,
+            });
+            start = start.saturating_add(its_pages);
+        }
+        Ok(out)
+    }
+}
+
+impl ReportQuery {
+    /// Opens an instance and splits it into at most `n` partitions
+    /// ([`Instance::partitions`]) for other processes to fetch.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open) and [`Instance::partitions`].
+    pub async fn partitions(self, n: usize) -> Result<Vec<Partition>> {
+        self.open().await?.partitions(n)
+    }
+}
+
+/// A partition's pages, decoded and mapped on the fetching tasks, in order.
+pub(crate) fn partition_mapped<T, M>(
+    session: Session,
+    partition: &Partition,
+    map: M,
+) -> BoxStream<'static, Result<T>>
+where
+    T: Send + 'static,
+    M: Fn(Decoded) -> Result<T> + Clone + Send + Sync + 'static,
+{
+    let setup = || -> Result<(Arc<Ctx>, Arc<str>, Options)> {
+        let mut query = ReportQuery::new(session, partition.kind()?, &partition.id)
+            .page_size(partition.page_size)
+            .formatted(partition.formatted)
+            .subtotals(partition.subtotals()?);
+        if let Some(project) = &partition.project {
+            query = query.project(project.clone());
+        }
+        let ctx = Arc::new(Ctx::try_from(query)?);
+        let instance: Arc<str> = Arc::from(segment("instance id", &partition.instance)?);
+        let options = Options {
+            formatted: if ctx.formatted {
+                Formatted::Required
+            } else {
+                Formatted::Skip
+            },
+            subtotals: ctx.subtotals,
+        };
+        Ok((ctx, instance, options))
+    };
+    let (ctx, instance, options) = match setup() {
+        Ok(s) => s,
+        Err(e) => return stream::once(async move { Err(e) }).boxed(),
+    };
+    let stride = u64::from(ctx.page_size).max(1);
+    let (offset, total) = (partition.offset, partition.total);
+    let end = offset.saturating_add(partition.rows).min(total);
+    let concurrency = ctx.concurrency;
+    stream::iter(span_starts(offset, end, stride))
+        .map(move |(at, rows)| {
+            let ctx = Arc::clone(&ctx);
+            let instance = Arc::clone(&instance);
+            let map = map.clone();
+            Task(tokio::spawn(async move {
+                let pages = ctx.fetch_span(&instance, at, rows, stride, total).await?;
+                map(decode_span(pages, options)?)
+            }))
+        })
+        .buffered(concurrency)
+        .boxed()
+}
+
+/// A partition's rows, in order.
+pub(crate) fn partition_rows(
+    session: Session,
+    partition: &Partition,
+) -> BoxStream<'static, Result<Row>> {
+    partition_mapped(session, partition, Ok)
+        .map_ok(|d| stream::iter(d.rows.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
 }
 
 /// The ordered, bounded fetch of one slice: each span is one task; `buffered` keeps at most

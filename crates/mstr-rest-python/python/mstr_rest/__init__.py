@@ -9,7 +9,7 @@
 
 from . import exceptions
 from ._core import __version__
-from ._data import Query
+from ._data import Partition, Query
 from ._response import Headers, Response
 from ._session import AuthenticatedMSTRRESTSession, Credential, MSTRRESTSession
 
@@ -19,6 +19,7 @@ __all__ = [
     "Credential",
     "Headers",
     "MSTRRESTSession",
+    "Partition",
     "Query",
     "Response",
     "exceptions",
