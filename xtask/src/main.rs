@@ -11,7 +11,8 @@ usage: cargo xtask <command>
 
 commands:
   ci      what CI runs (.ci/run): fmt --check, clippy and doc with -D warnings, test --workspace, …
-  bench   overhead, throughput (vs Python mstr-rest-requests) and connect-cost benchmarks
+  bench   overhead, throughput (vs Python mstr-rest-requests), connect-cost, data (vs mstrio-py)
+          and ceiling (vs a page server doing no work) benchmarks
           then report streaming rows/s and peak RSS (vs mstrio-py and a bare Python loop),
           then `mstr report` to Parquet and CSV (vs the library's .rows(), same run)
   build-cost
@@ -37,6 +38,8 @@ fn main() -> ExitCode {
                     "client",
                     "--bench",
                     "data",
+                    "--bench",
+                    "ceiling",
                 ],
                 &[],
             ) && run_cargo(&["bench", "-p", "mstr-rest-cli", "--bench", "cli"], &[]),

@@ -108,6 +108,17 @@ fn batch(page: &Decoded) -> Result<RecordBatch> {
     })
 }
 
+impl super::Page {
+    /// The page as one Arrow batch (detail rows; schema: [`schema`]).
+    ///
+    /// # Errors
+    /// As [`Page::rows`](super::Page::rows).
+    #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
+    pub fn record_batch(&self) -> Result<RecordBatch> {
+        batch(&self.decoded_detail()?)
+    }
+}
+
 impl super::Partition {
     /// This partition's pages as Arrow batches, in order (as [`rows`](Self::rows)).
     #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]

@@ -877,6 +877,30 @@ impl Page {
         })
     }
 
+    /// A page from a body fetched or saved by other means (a cache, a benchmark), checked
+    /// as a fetched page is against its own paging.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] for a body that is not a consistent v2 report page.
+    pub fn parse(body: Bytes) -> Result<Page> {
+        let shape = decode::shape(&body)?
+            .ok_or_else(|| Error::decode("the report page has no data.paging"))?;
+        let (offset, rows) = (shape.paging.offset, shape.paging.current);
+        Page::checked(body, offset, rows, None)
+    }
+
+    /// The page decoded as a stream decodes it by default: detail rows, raw values.
+    #[cfg(feature = "arrow")]
+    pub(crate) fn decoded_detail(&self) -> Result<Decoded> {
+        decode::decode(
+            &self.body,
+            Options {
+                formatted: Formatted::Skip,
+                subtotals: Subtotals::Exclude,
+            },
+        )
+    }
+
     /// The page's rows, decoded, with formatted values when the page has them.
     ///
     /// # Errors
