@@ -179,8 +179,8 @@ fn pages(emulator: &str) {
             .route(
                 &format!("{API}v2/reports/{{id}}/instances/{{iid}}"),
                 get(
-                    |State(p): State<Arc<Pages>>, Query(q): Query<HashMap<String, u64>>| async move {
-                        let offset = q.get("offset").copied().unwrap_or(0);
+                    |State(p): State<Arc<Pages>>, Query(q): Query<HashMap<String, String>>| async move {
+                        let offset = q.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
                         match p.by_offset.get(&offset) {
                             Some(body) => json(body.clone()),
                             None => StatusCode::NOT_FOUND.into_response(),
