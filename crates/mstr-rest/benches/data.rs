@@ -38,6 +38,7 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("--serve") => serve(),
         Some("--client") => client(&args[1], &args[2], args[3].parse().expect("a concurrency")),
+        Some("--push-client") => push_client(&args[1], args[2].parse().expect("a row count")),
         _ => orchestrate(),
     }
 }
@@ -95,6 +96,50 @@ fn client(base_url: &str, report: &str, concurrency: usize) {
         (rows, seconds)
     });
     println!("{rows} {seconds} {}", peak_rss_kib());
+}
+
+/// Rows per upload chunk, for every push client.
+const PUSH_CHUNK: usize = 100_000;
+/// The push sizes: memory must not grow with the row count.
+const PUSH_ROWS: [u64; 2] = [100_000, 1_000_000];
+
+/// One push run: a model, then `ROWS` generated rows `(id, name, revenue)` pushed; prints
+/// `rows seconds peak_rss_kib`.
+fn push_client(base_url: &str, rows: u64) {
+    use mstr_rest::datasets::{DataType, DatasetModel, DatasetsApi, TableSchema};
+    let (pushed, seconds) = runtime().block_on(async {
+        let session = Session::builder(base_url).build().expect("a session");
+        session
+            .login(Credentials::standard("dave", "hellodave"))
+            .await
+            .expect("login");
+        let started = Instant::now();
+        let model = DatasetModel::new("Bench")
+            .table(
+                TableSchema::new("T")
+                    .column("Id", DataType::BigInteger)
+                    .column("Name", DataType::String)
+                    .column("Revenue", DataType::Double),
+            )
+            .attribute_column("Id", "T", "Id")
+            .attribute_column("Name", "T", "Name")
+            .metric_column("Revenue", "T", "Revenue");
+        let dataset = session
+            .datasets(PROJECT)
+            .create(&model)
+            .await
+            .expect("a dataset");
+        let generated =
+            futures_util::stream::iter((0..rows).map(|i| (i, format!("n{i}"), i as f64 * 0.5)));
+        let summary = dataset
+            .upload("T")
+            .chunk_rows(PUSH_CHUNK)
+            .push(generated)
+            .await
+            .expect("the push");
+        (summary.rows, started.elapsed().as_secs_f64())
+    });
+    println!("{pushed} {seconds} {}", peak_rss_kib());
 }
 
 /// `VmHWM` from `/proc/self/status`, in KiB (0 where there is no procfs).
@@ -316,6 +361,67 @@ fn orchestrate() {
     }
     if !package {
         println!("(the mstr_rest Python package could not be built: its figures skipped)");
+    }
+
+    println!(
+        "\npush: a 3-column dataset (Id, Name, Revenue), chunks of {PUSH_CHUNK} rows, published and waited for"
+    );
+    let mut push_summary = Vec::new();
+    for rows in PUSH_ROWS {
+        let n = rows.to_string();
+        let chunk = PUSH_CHUNK.to_string();
+        let rust: Vec<Run> = (0..REPEATS)
+            .filter_map(|_| {
+                measure(
+                    Command::new(&me).args(["--push-client", &base_url, &n]),
+                    rows,
+                )
+            })
+            .collect();
+        let rust = report("mstr-rest push", rows, &rust);
+        let push_fig = |label: &str, script: &str, repeats: usize| {
+            let python = python.as_ref()?;
+            let runs: Vec<Run> = (0..repeats)
+                .filter_map(|_| {
+                    measure(
+                        Command::new(python).args([
+                            &format!("{scripts}{script}"),
+                            &base_url,
+                            &n,
+                            &chunk,
+                        ]),
+                        rows,
+                    )
+                })
+                .collect();
+            report(label, rows, &runs)
+        };
+        let ours = if package {
+            push_fig("mstr_rest push (pandas)", "push_mstr_rest.py", REPEATS)
+        } else {
+            None
+        };
+        let bare = push_fig("python bare push loop", "push_bare_loop.py", REPEATS);
+        let mstrio = push_fig(
+            &format!("mstrio-py {MSTRIO_VERSION} SuperCube"),
+            "push_mstrio.py",
+            if rows > 100_000 { 1 } else { REPEATS },
+        );
+        push_summary.push((rows, rust, ours, bare, mstrio));
+    }
+    for (rows, rust, ours, bare, mstrio) in push_summary {
+        for (label, fig) in [("mstr-rest push", rust), ("mstr_rest push (pandas)", ours)] {
+            let Some((rate, peak)) = fig else { continue };
+            let times = |other: Option<(f64, u64)>| {
+                other.map_or("n/a".to_owned(), |(o, _)| format!("{:.1}x", rate / o))
+            };
+            println!(
+                "{rows:>9} rows: {label} is {} mstrio-py and {} the bare loop; peak RSS {:.1} MiB",
+                times(mstrio),
+                times(bare),
+                peak as f64 / 1024.0
+            );
+        }
     }
     for (rows, arrow, pandas, bare, mstrio) in package_summary {
         for (label, fig) in [(".to_arrow()", arrow), (".to_pandas()", pandas)] {
