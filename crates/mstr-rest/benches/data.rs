@@ -134,6 +134,12 @@ fn push_client(base_url: &str, rows: u64) {
         let summary = dataset
             .upload("T")
             .chunk_rows(PUSH_CHUNK)
+            // the emulator answers "running" a fixed number of times, and the Python loops
+            // poll without pausing: poll as fast, so the figure is the upload's
+            .publish_poll(
+                std::time::Duration::from_millis(1),
+                std::time::Duration::from_millis(1),
+            )
             .push(generated)
             .await
             .expect("the push");
