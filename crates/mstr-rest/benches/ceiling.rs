@@ -13,6 +13,10 @@
 //!
 //! Not a timed test: it prints figures, it does not assert them.
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{peak_rss_kib, runtime};
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -51,27 +55,6 @@ fn main() {
         "--client" => client(arg(1), arg(2), arg(3).parse().expect("a concurrency")),
         _ => orchestrate(),
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
-/// `VmHWM` from `/proc/self/status`, in KiB (0 where there is no procfs).
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// Serves until stdin closes.

@@ -11,6 +11,10 @@
 //! The bench binary plays every Rust role itself: `--serve` (the emulator) and `--client`
 //! (one streaming run). Not a timed test: it prints figures, it does not assert them.
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{peak_rss_kib, runtime};
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
@@ -41,14 +45,6 @@ fn main() {
         Some("--push-client") => push_client(&args[1], args[2].parse().expect("a row count")),
         _ => orchestrate(),
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
 }
 
 /// The emulator process: prints its base URL, serves until stdin closes.
@@ -146,19 +142,6 @@ fn push_client(base_url: &str, rows: u64) {
         (summary.rows, started.elapsed().as_secs_f64())
     });
     println!("{pushed} {seconds} {}", peak_rss_kib());
-}
-
-/// `VmHWM` from `/proc/self/status`, in KiB (0 where there is no procfs).
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 struct Run {
