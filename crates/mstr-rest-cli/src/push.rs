@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use arrow_array::RecordBatch;
+use arrow_schema::ArrowError;
 use mstr_rest::datasets::{DataType, DatasetModel, UpdatePolicy, arrow};
 use mstr_rest::prelude::*;
 use serde::Serialize;
@@ -38,10 +40,18 @@ impl Serialize for Item {
     }
 }
 
+/// Where the rows come from.
+enum Source {
+    /// CSV: rows parsed and typed on a reader thread.
+    Rows(tokio::sync::mpsc::Receiver<Item>),
+    /// Parquet: Arrow batches, which the library converts and pushes.
+    Batches(Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>),
+}
+
 struct Input {
     columns: Vec<(String, DataType)>,
     total: Option<u64>,
-    rows: tokio::sync::mpsc::Receiver<Item>,
+    rows: Source,
     /// The reader's error, kept to report instead of the push's.
     failure: Arc<Mutex<Option<Failure>>>,
 }
@@ -75,21 +85,39 @@ pub(crate) async fn run(
     };
     let progress = Arc::new(Progress::rows(input.total, quiet));
     let counter = Arc::clone(&progress);
-    let rows = futures_util::stream::unfold(input.rows, move |mut rx| {
-        let counter = Arc::clone(&counter);
-        async move {
-            let item = rx.recv().await?;
-            counter.add(1);
-            Some((item, rx))
-        }
-    });
     let chunk_rows = usize::try_from(args.chunk_rows).unwrap_or(usize::MAX);
-    let pushed = dataset
+    let upload = dataset
         .upload(args.table.clone())
         .policy(policy(args.policy))
-        .chunk_rows(chunk_rows)
-        .push(rows)
-        .await;
+        .chunk_rows(chunk_rows);
+    let pushed = match input.rows {
+        Source::Rows(rx) => {
+            let rows = futures_util::stream::unfold(rx, move |mut rx| {
+                let counter = Arc::clone(&counter);
+                async move {
+                    let item = rx.recv().await?;
+                    counter.add(1);
+                    Some((item, rx))
+                }
+            });
+            upload.push(rows).await
+        }
+        Source::Batches(batches) => {
+            let failure = Arc::clone(&input.failure);
+            let shown = args.file.clone();
+            // A read error is the file's: kept to report as a local failure, as CSV's are.
+            let batches = batches.inspect(move |batch| match &batch {
+                Ok(b) => counter.add(u64::try_from(b.num_rows()).unwrap_or(u64::MAX)),
+                Err(e) => {
+                    *failure
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        Some(read_failed(&shown, e));
+                }
+            });
+            upload.push_batches(batches).await
+        }
+    };
     progress.finish();
     if let Some(failure) = input
         .failure
@@ -262,7 +290,7 @@ fn open_csv(path: &Path) -> Result<Input, Failure> {
     Ok(Input {
         columns,
         total: None,
-        rows,
+        rows: Source::Rows(rows),
         failure,
     })
 }
@@ -274,42 +302,17 @@ fn open_parquet(path: &Path) -> Result<Input, Failure> {
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| read_failed(path, e))?;
     let total = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
-    let mut columns = Vec::new();
-    for field in builder.schema().fields() {
-        let t = arrow::column_type(field.data_type()).ok_or_else(|| {
-            Failure::usage(format!(
-                "{}: column {} is {}, which a dataset cannot hold; cast it to text or a number",
-                path.display(),
-                field.name(),
-                field.data_type()
-            ))
-        })?;
-        columns.push((field.name().clone(), t));
-    }
+    let columns = arrow::columns(builder.schema())
+        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
     let reader = builder
         .with_batch_size(8192)
         .build()
         .map_err(|e| read_failed(path, e))?;
-    let failure = Arc::new(Mutex::new(None));
-    let shown = path.to_path_buf();
-    let rows = spawn_reader(&failure, move |tx| {
-        for batch in reader {
-            let batch = batch.map_err(|e| read_failed(&shown, e))?;
-            for row in 0..batch.num_rows() {
-                let values = arrow::row_values(&batch, row)
-                    .map_err(|m| Failure::usage(format!("{}: {m}", shown.display())))?;
-                if tx.blocking_send(Item::Row(values)).is_err() {
-                    return Ok(());
-                }
-            }
-        }
-        Ok(())
-    });
     Ok(Input {
         columns,
         total,
-        rows,
-        failure,
+        rows: Source::Batches(Box::new(reader)),
+        failure: Arc::new(Mutex::new(None)),
     })
 }
 

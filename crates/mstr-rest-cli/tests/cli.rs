@@ -594,6 +594,90 @@ async fn a_csv_push_is_read_back_from_the_server() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_parquet_push_is_read_back_and_a_bad_column_is_named() {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, BinaryArray, Float64Array, Int64Array, RecordBatch, StringArray};
+    let emulator = Emulator::start().await;
+    let home = Home::new();
+    let write = |name: &str, columns: Vec<(&str, ArrayRef)>| {
+        let path = home.path(name);
+        let batch = RecordBatch::try_from_iter(columns).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            std::fs::File::create(&path).unwrap(),
+            batch.schema(),
+            None,
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        path
+    };
+    let good = write(
+        "sales.parquet",
+        vec![
+            (
+                "Id",
+                Arc::new(Int64Array::from_iter_values(0..3_000)) as ArrayRef,
+            ),
+            (
+                "Name",
+                Arc::new(StringArray::from_iter_values(
+                    (0..3_000).map(|i| format!("n{i}")),
+                )),
+            ),
+            (
+                "Revenue",
+                Arc::new(Float64Array::from_iter_values(
+                    (0..3_000).map(|i| f64::from(i) / 2.0),
+                )),
+            ),
+        ],
+    );
+    let push = |file: &std::path::Path| {
+        let mut cmd = home.mstr();
+        as_dave(&mut cmd, &emulator).args([
+            "push",
+            file.to_str().unwrap(),
+            "--dataset",
+            "Sales",
+            "--table",
+            "T",
+            "--project",
+            PROJECT,
+            "--chunk-rows",
+            "1000",
+        ]);
+        run(&mut cmd)
+    };
+    let (code, out, err) = push(&good);
+    assert_eq!(code, 0, "{err}");
+    let id: String = serde_json::from_str(&out).unwrap();
+    let rows = emulator.dataset_rows(&id, "T").unwrap();
+    assert_eq!(rows.len(), 3_000);
+    assert_eq!(
+        rows[2_999],
+        vec![
+            serde_json::json!(2_999),
+            serde_json::json!("n2999"),
+            serde_json::json!(1_499.5)
+        ]
+    );
+    assert!(err.contains("pushed 3000 rows in 3 chunks"), "{err}");
+
+    let bad = write(
+        "blob.parquet",
+        vec![(
+            "Blob",
+            Arc::new(BinaryArray::from_vec(vec![b"x"])) as ArrayRef,
+        )],
+    );
+    let (code, _, err) = push(&bad);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("column \"Blob\" is Binary"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn publish_waits_until_the_cube_is_published() {
     let emulator = Emulator::start().await;
     let home = Home::new();
