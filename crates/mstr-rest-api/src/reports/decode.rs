@@ -181,7 +181,7 @@ impl Row {
 }
 
 /// What a decode is asked for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Options {
     pub(crate) formatted: Formatted,
     pub(crate) subtotals: Subtotals,
@@ -295,7 +295,7 @@ pub(crate) struct Paging {
 #[derive(Deserialize, Default)]
 struct Headers {
     #[serde(default)]
-    rows: Vec<Vec<usize>>,
+    rows: Table<usize>,
     #[serde(default)]
     columns: Vec<Vec<usize>>,
 }
@@ -303,9 +303,89 @@ struct Headers {
 #[derive(Deserialize, Default)]
 struct MetricValues {
     #[serde(default)]
-    raw: Vec<Vec<Number>>,
+    raw: Table<Number>,
     #[serde(default)]
-    formatted: Vec<Vec<Text>>,
+    formatted: Table<Text>,
+}
+
+/// A JSON array of arrays read into one buffer, row after row: no allocation per row.
+struct Table<T> {
+    values: Vec<T>,
+    /// Where each row ends in `values`.
+    ends: Vec<usize>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            values: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl<T> Table<T> {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Row `r`, empty past the last row.
+    fn row(&self, r: usize) -> &[T] {
+        let Some(&end) = self.ends.get(r) else {
+            return &[];
+        };
+        let start = match r.checked_sub(1) {
+            Some(before) => self.ends[before],
+            None => 0,
+        };
+        &self.values[start..end]
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        /// One inner array, appended to the table's buffer.
+        struct RowSeed<'a, T>(&'a mut Vec<T>);
+        impl<'de, T: Deserialize<'de>> de::DeserializeSeed<'de> for RowSeed<'_, T> {
+            type Value = ();
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+                d.deserialize_seq(self)
+            }
+        }
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for RowSeed<'_, T> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<(), A::Error> {
+                while let Some(value) = seq.next_element()? {
+                    self.0.push(value);
+                }
+                Ok(())
+            }
+        }
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Table<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of arrays")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Table<T>, A::Error> {
+                let mut table = Table::default();
+                while seq.next_element_seed(RowSeed(&mut table.values))?.is_some() {
+                    table.ends.push(table.values.len());
+                }
+                Ok(table)
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
+    }
 }
 
 /// One element: its form values, whether it is a subtotal, and why a value does not read as
@@ -338,7 +418,7 @@ impl Values {
         Ok(*subtotal)
     }
 
-    fn new(unit: Unit, axis: Axis, columns: &mut Columns) -> Values {
+    fn new(unit: &Unit, axis: Axis, columns: &mut Columns) -> Values {
         let forms = unit.forms.len().max(1);
         let mut kinds = Vec::with_capacity(forms);
         if unit.forms.is_empty() {
@@ -364,18 +444,18 @@ impl Values {
                 axis,
             });
         }
-        let attribute = unit.name;
+        let attribute = &unit.name;
         let elements = unit
             .elements
-            .into_iter()
+            .iter()
             .map(|e| {
                 let mut v: Vec<Option<Arc<str>>> = if e.form_values.is_empty() {
                     // No forms listed: the element's name stands for its one column.
                     let mut v = vec![None; forms];
-                    v[0] = e.name.or(Some(e.id)).map(Arc::from);
+                    v[0] = Some(Arc::from(e.name.as_deref().unwrap_or(&e.id)));
                     v
                 } else {
-                    e.form_values.into_iter().map(|t| t.0.map(Arc::from)).collect()
+                    e.form_values.iter().map(|t| t.0.as_deref().map(Arc::from)).collect()
                 };
                 if e.subtotal && v.len() == 1 && forms > 1 {
                     // The server sends a total's label once; every form shows it (as mstrio does).
@@ -401,18 +481,21 @@ impl Values {
 }
 
 /// The metric unit's columns.
-fn metric_columns(unit: Unit, columns: &mut Columns) {
-    columns
-        .metrics
-        .extend(unit.elements.into_iter().map(|e| MetricColumn {
-            name: e.name.unwrap_or_default(),
-            id: e.id,
+fn metric_columns(unit: &Unit, columns: &mut Columns) {
+    columns.metrics.extend(unit.elements.iter().map(|e| {
+        MetricColumn {
+            name: e.name.clone().unwrap_or_default(),
+            id: e.id.clone(),
             value_type: match ValueType::from_server(e.data_type.as_deref()) {
                 ValueType::Integer => ValueType::Integer,
                 _ => ValueType::Float,
             },
-            format: e.number_formatting.and_then(|n| n.format_string),
-        }));
+            format: e
+                .number_formatting
+                .as_ref()
+                .and_then(|n| n.format_string.clone()),
+        }
+    }));
 }
 
 /// Where a unit of an axis is: an attribute (index into the attribute units) or the metrics.
@@ -430,14 +513,57 @@ enum Slot {
 /// (counts, indexes, columns), a value that does not read as its declared type (naming the
 /// column and the row), or metrics on the rows axis over more than one page.
 pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
-    let body: Body = serde_json::from_slice(body)
-        .map_err(|e| decode_error("a report page is not a v2 body", e))?;
-    let grid = body
+    parse(body)?.decode(options)
+}
+
+/// A page read in one pass, not yet turned into rows.
+pub(crate) struct Parsed(Body);
+
+/// Reads a v2 body in one pass (its shape and its rows come from the same parse).
+///
+/// # Errors
+/// [`Error::Decode`] for a body that is not a v2 body.
+pub(crate) fn parse(body: &[u8]) -> Result<Parsed> {
+    serde_json::from_slice(body)
+        .map(Parsed)
+        .map_err(|e| decode_error("a report page is not a v2 body", e))
+}
+
+impl Parsed {
+    /// The page's `data.paging` and how many header rows and raw metric rows it lists, as
+    /// [`shape`] reads them.
+    pub(crate) fn shape(&self) -> Option<PageShape> {
+        self.0.data.as_ref().map(|d| PageShape {
+            paging: d.paging,
+            header_rows: u64::try_from(d.headers.rows.len()).unwrap_or(u64::MAX),
+            raw_rows: u64::try_from(d.metric_values.raw.len()).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// The page's rows.
+    ///
+    /// # Errors
+    /// As [`decode`].
+    pub(crate) fn decode(&self, options: Options) -> Result<Decoded> {
+        rows_of(&self.0, options)
+    }
+}
+
+impl fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parsed").finish_non_exhaustive()
+    }
+}
+
+fn rows_of(body: &Body, options: Options) -> Result<Decoded> {
+    let grid = &body
         .definition
+        .as_ref()
         .ok_or_else(|| Error::decode("a report page has no definition.grid"))?
         .grid;
-    let mut data = body
+    let data = body
         .data
+        .as_ref()
         .ok_or_else(|| Error::decode("a report page has no data"))?;
     let offset = data.paging.offset;
     let bad = |what: String| {
@@ -454,12 +580,12 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
     let mut columns = Columns::default();
     let page_by: Vec<Values> = grid
         .page_by
-        .into_iter()
+        .iter()
         .map(|u| Values::new(u, Axis::PageBy, &mut columns))
         .collect();
     let mut attributes: Vec<Values> = Vec::new();
-    let row_slots = slots(grid.rows, Axis::Rows, &mut columns, &mut attributes);
-    let col_slots = slots(grid.columns, Axis::Columns, &mut columns, &mut attributes);
+    let row_slots = slots(&grid.rows, Axis::Rows, &mut columns, &mut attributes);
+    let col_slots = slots(&grid.columns, Axis::Columns, &mut columns, &mut attributes);
     let metric_count = columns.metrics.len();
     let columns = Arc::new(columns);
     let is_metrics = |s: &Slot| matches!(s, Slot::Metrics);
@@ -515,10 +641,13 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
 
     // The value columns of each row: which column attributes and which metric each shows.
     // A grid without column units may still send `[[]]`.
-    if col_slots.is_empty() && data.headers.columns.iter().all(Vec::is_empty) {
-        data.headers.columns.clear();
-    }
-    let value_columns = if data.headers.columns.is_empty() {
+    let column_headers: &[Vec<usize>] =
+        if col_slots.is_empty() && data.headers.columns.iter().all(Vec::is_empty) {
+            &[]
+        } else {
+            &data.headers.columns
+        };
+    let value_columns = if column_headers.is_empty() {
         match (col_slots.as_slice(), metric_row_slot) {
             ([], None) => 0,
             ([], Some(_)) => 1,
@@ -531,15 +660,15 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
             }
         }
     } else {
-        if data.headers.columns.len() != col_slots.len() {
+        if column_headers.len() != col_slots.len() {
             return Err(bad(format!(
                 "data.headers.columns has {} rows for {} column units",
-                data.headers.columns.len(),
+                column_headers.len(),
                 col_slots.len()
             )));
         }
-        let width = data.headers.columns[0].len();
-        if data.headers.columns.iter().any(|c| c.len() != width) {
+        let width = column_headers[0].len();
+        if column_headers.iter().any(|c| c.len() != width) {
             return Err(bad(
                 "the rows of data.headers.columns differ in length".to_owned()
             ));
@@ -554,7 +683,7 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
         let mut key = Vec::new();
         let mut metric = None;
         for (k, slot) in col_slots.iter().enumerate() {
-            let index = match data.headers.columns.get(k) {
+            let index = match column_headers.get(k) {
                 Some(c) => c[j],
                 None => j, // only the metrics on columns, without headers.columns
             };
@@ -631,13 +760,15 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
         Subtotals::Only => subtotal,
     };
     let attribute_width = columns.attributes.len();
-    let mut raw = data.metric_values.raw.into_iter();
-    let mut formatted = data.metric_values.formatted.into_iter();
+    let raw = &data.metric_values.raw;
+    let formatted = &data.metric_values.formatted;
+    let header_rows = &data.headers.rows;
     let mut rows: Vec<Row> = Vec::with_capacity(row_count.saturating_mul(groups.len()));
     // Metrics on rows: one flat row per (row elements but the metric, column group).
     let mut folded: HashMap<(Vec<usize>, usize), usize> = HashMap::new();
     let mut folded_keep: Vec<bool> = Vec::new();
-    for (r, header) in data.headers.rows.into_iter().enumerate() {
+    for r in 0..header_rows.len() {
+        let header = header_rows.row(r);
         let at = offset.saturating_add(u64::try_from(r).unwrap_or(u64::MAX));
         if header.len() != row_slots.len() {
             return Err(bad(format!(
@@ -678,21 +809,15 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
                 }
             }
         }
-        let raw_row: Vec<Option<f64>> = raw
-            .next()
-            .map(|cells| cells.into_iter().map(|n| n.0).collect())
-            .unwrap_or_default();
+        let raw_row = raw.row(r);
         if raw_row.len() != value_columns && !(metric_count == 0 && raw_row.is_empty()) {
             return Err(bad(format!(
                 "row {r} has {} metric values for {value_columns} value columns",
                 raw_row.len()
             )));
         }
-        let text_row: Vec<Option<String>> = if with_formatted {
-            let t: Vec<Option<String>> = formatted
-                .next()
-                .map(|cells| cells.into_iter().map(|t| t.0).collect())
-                .unwrap_or_default();
+        let text_row: &[Text] = if with_formatted {
+            let t = formatted.row(r);
             if t.len() != value_columns && !(metric_count == 0 && t.is_empty()) {
                 return Err(bad(format!(
                     "row {r} has {} formatted values for {value_columns} value columns",
@@ -701,7 +826,7 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
             }
             t
         } else {
-            Vec::new()
+            &[]
         };
         let fold_key = row_metric.map(|_| {
             header
@@ -721,7 +846,12 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
             let target = match existing {
                 Some(existing) => existing,
                 None => {
-                    let mut values = base.clone();
+                    // The last group takes the row's values; the others copy them.
+                    let mut values = if g.saturating_add(1) == groups.len() {
+                        std::mem::take(&mut base)
+                    } else {
+                        base.clone()
+                    };
                     values.extend(group_values.iter().cloned());
                     let is_total = subtotal || *group_subtotal;
                     rows.push(Row {
@@ -748,7 +878,7 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
                 let Some(m) = col_metric.or(row_metric) else {
                     continue;
                 };
-                let value = raw_row.get(j).copied().flatten();
+                let value = raw_row.get(j).and_then(|n| n.0);
                 if let Some(v) = value
                     && columns.metrics[m].value_type == ValueType::Integer
                     && values::whole(v).is_none()
@@ -761,27 +891,25 @@ pub(crate) fn decode(body: &[u8], options: Options) -> Result<Decoded> {
                 }
                 row.metrics[m] = value;
                 if with_formatted {
-                    row.formatted[m] = text_row.get(j).cloned().flatten();
+                    row.formatted[m] = text_row.get(j).and_then(|t| t.0.clone());
                 }
             }
         }
     }
-    let rows = rows
-        .into_iter()
-        .zip(folded_keep)
-        .filter_map(|(row, keep)| keep.then_some(row))
-        .collect();
+    // `retain` visits every row once, in order.
+    let mut kept = folded_keep.into_iter();
+    rows.retain(|_| kept.next().unwrap_or(false));
     Ok(Decoded { columns, rows })
 }
 
 fn slots(
-    units: Vec<Unit>,
+    units: &[Unit],
     axis: Axis,
     columns: &mut Columns,
     attributes: &mut Vec<Values>,
 ) -> Vec<Slot> {
     units
-        .into_iter()
+        .iter()
         .map(|u| {
             if u.kind == "templateMetrics" {
                 metric_columns(u, columns);

@@ -17,7 +17,7 @@ use mstr_rest_core::{Method, RequestBuilder};
 use mstr_rest_error::DeadlineError;
 use mstr_rest_session::{Error, Result, Session};
 
-use super::decode::{self, Decoded, Formatted, Options, PageShape, Paging, Row, Subtotals};
+use super::decode::{self, Decoded, Formatted, Options, PageShape, Paging, Parsed, Row, Subtotals};
 use super::partition::Partition;
 use crate::poll::Backoff;
 use crate::prompts::{Prompt, PromptAnswer};
@@ -682,6 +682,7 @@ impl Ctx {
         rows: u64,
         limit: u64,
         total: u64,
+        parse: bool,
     ) -> Result<Vec<Page>> {
         let mut pages = Vec::with_capacity(1);
         let mut at = offset;
@@ -697,7 +698,11 @@ impl Ctx {
                 Err(e) if is_evicted(&e) => return Err(explain_eviction(e, &instance, at)),
                 other => other?,
             };
-            let page = Page::checked(bytes, at, asked, Some(total))?;
+            let page = if parse {
+                Page::checked_parsed(bytes, at, asked, Some(total))?
+            } else {
+                Page::checked(bytes, at, asked, Some(total))?
+            };
             // checked(): 0 < len <= asked, so `at` moves on and stays within `end`.
             at = at.saturating_add(page.len());
             pages.push(page);
@@ -762,6 +767,8 @@ impl Head {
 pub struct Page {
     body: Bytes,
     paging: Paging,
+    /// The body as read when it was checked, for the rows: one parse of it, not two.
+    parsed: Option<Arc<Parsed>>,
 }
 
 impl Page {
@@ -776,67 +783,58 @@ impl Page {
         limit: u64,
         total: Option<u64>,
     ) -> Result<Self> {
-        let PageShape {
+        let paging = check(decode::shape(&body)?, offset, limit, total)?;
+        Ok(Self {
+            body,
             paging,
-            header_rows,
-            raw_rows,
-        } = decode::shape(&body)?.ok_or_else(|| {
-            Error::decode(format!(
-                "the report page at offset {offset} has no data.paging"
-            ))
-        })?;
-        let bad = |what: String| {
-            Error::decode(format!(
-                "the report page asked for at offset {offset} (limit {limit}) {what}; the server sent a page this client cannot trust"
-            ))
-        };
-        if paging.offset != offset {
-            return Err(bad(format!(
-                "says it starts at offset {} (a server that ignores offset?)",
-                paging.offset
-            )));
+            parsed: None,
+        })
+    }
+
+    /// As [`checked`](Self::checked), the body parsed for its rows in the same pass: one
+    /// parse of it, not two.
+    pub(crate) fn checked_parsed(
+        body: Bytes,
+        offset: u64,
+        limit: u64,
+        total: Option<u64>,
+    ) -> Result<Self> {
+        let parsed = decode::parse(&body);
+        Page::from_parse(body, parsed, offset, limit, total)
+    }
+
+    fn from_parse(
+        body: Bytes,
+        parsed: Result<Parsed>,
+        offset: u64,
+        limit: u64,
+        total: Option<u64>,
+    ) -> Result<Self> {
+        match parsed {
+            Ok(parsed) => {
+                let paging = check(parsed.shape(), offset, limit, total)?;
+                Ok(Self {
+                    body,
+                    paging,
+                    parsed: Some(Arc::new(parsed)),
+                })
+            }
+            Err(not_v2) => {
+                // The checks name what is wrong first (not JSON, bad paging), as for a page
+                // read raw; then the decoder says why it is not a v2 body.
+                Page::checked(body, offset, limit, total)?;
+                Err(not_v2)
+            }
         }
-        if let Some(expected) = total
-            && paging.total != expected
-        {
-            return Err(bad(format!(
-                "says the report has {} rows where earlier pages said {expected}: the data changed while it was read; run the extract again",
-                paging.total
-            )));
+    }
+
+    /// The page's rows decoded with `options`, from the parse made when it was checked if
+    /// there was one.
+    fn decode(&self, options: Options) -> Result<Decoded> {
+        match &self.parsed {
+            Some(parsed) => parsed.decode(options),
+            None => decode::decode(&self.body, options),
         }
-        if paging.current > limit {
-            return Err(bad(format!(
-                "holds {} rows, more than asked",
-                paging.current
-            )));
-        }
-        if offset
-            .checked_add(paging.current)
-            .is_none_or(|end| end > paging.total)
-        {
-            return Err(bad(format!(
-                "holds {} rows, past the report's {} rows",
-                paging.current, paging.total
-            )));
-        }
-        if paging.current == 0 && offset < paging.total && limit > 0 {
-            return Err(bad(format!(
-                "is empty, but the report has {} rows",
-                paging.total
-            )));
-        }
-        if header_rows != paging.current {
-            return Err(bad(format!(
-                "says it holds {} rows but lists {header_rows} in headers.rows",
-                paging.current
-            )));
-        }
-        if raw_rows != 0 && raw_rows != paging.current {
-            return Err(bad(format!(
-                "lists {header_rows} rows but {raw_rows} rows of metric values"
-            )));
-        }
-        Ok(Self { body, paging })
     }
 
     /// The position of this page's first row in the report.
@@ -883,22 +881,24 @@ impl Page {
     /// # Errors
     /// [`Error::Decode`] for a body that is not a consistent v2 report page.
     pub fn parse(body: Bytes) -> Result<Page> {
-        let shape = decode::shape(&body)?
-            .ok_or_else(|| Error::decode("the report page has no data.paging"))?;
+        let parsed = decode::parse(&body);
+        let shape = match &parsed {
+            Ok(parsed) => parsed.shape(),
+            // Says what is wrong when it is not JSON at all.
+            Err(_) => decode::shape(&body)?,
+        }
+        .ok_or_else(|| Error::decode("the report page has no data.paging"))?;
         let (offset, rows) = (shape.paging.offset, shape.paging.current);
-        Page::checked(body, offset, rows, None)
+        Page::from_parse(body, parsed, offset, rows, None)
     }
 
     /// The page decoded as a stream decodes it by default: detail rows, raw values.
     #[cfg(feature = "arrow")]
     pub(crate) fn decoded_detail(&self) -> Result<Decoded> {
-        decode::decode(
-            &self.body,
-            Options {
-                formatted: Formatted::Skip,
-                subtotals: Subtotals::Exclude,
-            },
-        )
+        self.decode(Options {
+            formatted: Formatted::Skip,
+            subtotals: Subtotals::Exclude,
+        })
     }
 
     /// The page's rows, decoded, with formatted values when the page has them.
@@ -912,8 +912,73 @@ impl Page {
             formatted: Formatted::IfPresent,
             subtotals: Subtotals::Include,
         };
-        decode::decode(&self.body, options).map(|d| d.rows)
+        self.decode(options).map(|d| d.rows)
     }
+}
+
+/// A page's shape checked against the ask (see [`Page::checked`]); its paging when it holds.
+fn check(shape: Option<PageShape>, offset: u64, limit: u64, total: Option<u64>) -> Result<Paging> {
+    let PageShape {
+        paging,
+        header_rows,
+        raw_rows,
+    } = shape.ok_or_else(|| {
+        Error::decode(format!(
+            "the report page at offset {offset} has no data.paging"
+        ))
+    })?;
+    let bad = |what: String| {
+        Error::decode(format!(
+            "the report page asked for at offset {offset} (limit {limit}) {what}; the server sent a page this client cannot trust"
+        ))
+    };
+    if paging.offset != offset {
+        return Err(bad(format!(
+            "says it starts at offset {} (a server that ignores offset?)",
+            paging.offset
+        )));
+    }
+    if let Some(expected) = total
+        && paging.total != expected
+    {
+        return Err(bad(format!(
+            "says the report has {} rows where earlier pages said {expected}: the data changed while it was read; run the extract again",
+            paging.total
+        )));
+    }
+    if paging.current > limit {
+        return Err(bad(format!(
+            "holds {} rows, more than asked",
+            paging.current
+        )));
+    }
+    if offset
+        .checked_add(paging.current)
+        .is_none_or(|end| end > paging.total)
+    {
+        return Err(bad(format!(
+            "holds {} rows, past the report's {} rows",
+            paging.current, paging.total
+        )));
+    }
+    if paging.current == 0 && offset < paging.total && limit > 0 {
+        return Err(bad(format!(
+            "is empty, but the report has {} rows",
+            paging.total
+        )));
+    }
+    if header_rows != paging.current {
+        return Err(bad(format!(
+            "says it holds {} rows but lists {header_rows} in headers.rows",
+            paging.current
+        )));
+    }
+    if raw_rows != 0 && raw_rows != paging.current {
+        return Err(bad(format!(
+            "lists {header_rows} rows but {raw_rows} rows of metric values"
+        )));
+    }
+    Ok(paging)
 }
 
 /// A report or cube instance on the server, ready to stream (or waiting for prompt answers).
@@ -1126,7 +1191,7 @@ impl Instance {
     }
 
     pub(crate) fn pages(self) -> BoxStream<'static, Result<Page>> {
-        self.spans(Ok)
+        self.spans(false, Ok)
             .map_ok(|pages| stream::iter(pages.into_iter().map(Ok)))
             .try_flatten()
             .boxed()
@@ -1160,7 +1225,7 @@ impl Instance {
             subtotals: self.ctx.subtotals,
         };
         let on_rows = self.ctx.spec.on_rows.clone();
-        let mapped = self.spans(move |pages| map(decode_span(pages, options)?));
+        let mapped = self.spans(true, move |pages| map(decode_span(pages, options)?));
         match on_rows {
             None => mapped,
             Some(OnRows(f)) => mapped
@@ -1171,7 +1236,8 @@ impl Instance {
 
     /// Every page-by slice in turn when the report has page-by attributes the query did not
     /// pick; else the one slice the instance holds.
-    fn spans<T, F>(self, finish: F) -> BoxStream<'static, Result<T>>
+    /// `parse`: whether pages are parsed for their rows as they are checked (not for raw pages).
+    fn spans<T, F>(self, parse: bool, finish: F) -> BoxStream<'static, Result<T>>
     where
         T: Send + 'static,
         F: Fn(Vec<Page>) -> Result<T> + Clone + Send + Sync + 'static,
@@ -1191,7 +1257,7 @@ impl Instance {
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
         };
         if page_by == 0 || ctx.page_by_chosen {
-            return slice_spans(ctx, instance, first, finish);
+            return slice_spans(ctx, instance, first, parse, finish);
         }
         // Slices one after the other: each PUT moves the instance to its slice, so the next
         // slice starts only when the previous one is drained.
@@ -1215,7 +1281,7 @@ impl Instance {
                         }
                     })
                     .map_ok(move |(ctx, instance, first)| {
-                        slice_spans(ctx, instance, first, finish.clone())
+                        slice_spans(ctx, instance, first, parse, finish.clone())
                     })
                     .try_flatten()
             })
@@ -1230,11 +1296,9 @@ fn decode_span(pages: Vec<Page>, options: Options) -> Result<Decoded> {
     let first = iter
         .next()
         .ok_or_else(|| Error::decode("an empty span of pages"))?;
-    let mut decoded = decode::decode(&first.body, options)?;
+    let mut decoded = first.decode(options)?;
     for page in iter {
-        decoded
-            .rows
-            .extend(decode::decode(&page.body, options)?.rows);
+        decoded.rows.extend(page.decode(options)?.rows);
     }
     Ok(decoded)
 }
@@ -1355,7 +1419,9 @@ where
             let instance = Arc::clone(&instance);
             let map = map.clone();
             Task(tokio::spawn(async move {
-                let pages = ctx.fetch_span(&instance, at, rows, stride, total).await?;
+                let pages = ctx
+                    .fetch_span(&instance, at, rows, stride, total, true)
+                    .await?;
                 map(decode_span(pages, options)?)
             }))
         })
@@ -1380,6 +1446,7 @@ fn slice_spans<T, F>(
     ctx: Arc<Ctx>,
     instance_id: Arc<str>,
     first: Page,
+    parse: bool,
     finish: F,
 ) -> BoxStream<'static, Result<T>>
 where
@@ -1408,7 +1475,7 @@ where
                 let finish = finish.clone();
                 Task(tokio::spawn(async move {
                     let pages = ctx
-                        .fetch_span(&instance_id, offset, rows, stride, total)
+                        .fetch_span(&instance_id, offset, rows, stride, total, parse)
                         .await?;
                     finish(pages)
                 }))
