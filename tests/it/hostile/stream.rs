@@ -102,6 +102,102 @@ async fn an_honest_report_streams_whole() {
 }
 
 #[tokio::test]
+async fn a_page_shorter_than_asked_is_completed_and_every_export_is_whole() {
+    // The page at 3 holds 2 of the 3 rows asked: the client asks for the last one at 5, and
+    // the two pages make one span (one Arrow batch, one CSV chunk) with the rows in order.
+    bounded(async {
+        let (_s, session) = serving(
+            page(0, 3, 7, 3, 3),
+            &[
+                (3, page(3, 2, 7, 2, 2)),
+                (5, page(5, 1, 7, 1, 1)),
+                (6, page(6, 1, 7, 1, 1)),
+            ],
+        )
+        .await;
+        let got = rows(&session).await.unwrap();
+        assert_eq!(
+            got.iter().map(|r| r.index).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5, 6]
+        );
+        let regions: Vec<&str> = got
+            .iter()
+            .map(|r| r.attribute("Region", "DESC").unwrap())
+            .collect();
+        assert_eq!(regions, ["E0", "E1", "E2", "E0", "E1", "E0", "E0"]);
+        let revenue: Vec<Option<f64>> = got.iter().map(|r| r.metric("Revenue")).collect();
+        let mut csv = Vec::new();
+        query(&session).write_csv(&mut csv).await.unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert_eq!(csv.lines().count(), 8, "{csv}");
+        assert!(csv.contains("E1,1\r\nE0,0\r\n"), "{csv}");
+        let batches: Vec<_> = query(&session)
+            .record_batches()
+            .try_collect()
+            .await
+            .unwrap();
+        let sizes: Vec<usize> = batches.iter().map(|b| b.num_rows()).collect();
+        assert_eq!(
+            sizes,
+            [3, 3, 1],
+            "the short page and its completion are one batch"
+        );
+        let column = |b: &arrow_array::RecordBatch, i: usize| {
+            b.column(i)
+                .as_any()
+                .downcast_ref::<arrow_array::StringArray>()
+                .map(|a| {
+                    a.iter()
+                        .map(|v| v.unwrap_or_default().to_owned())
+                        .collect::<Vec<_>>()
+                })
+        };
+        let from_arrow: Vec<String> = batches.iter().flat_map(|b| column(b, 0).unwrap()).collect();
+        assert_eq!(from_arrow, regions);
+        let metric: Vec<Option<f64>> = batches
+            .iter()
+            .flat_map(|b| {
+                let a = b
+                    .column(1)
+                    .as_any()
+                    .downcast_ref::<arrow_array::Float64Array>()
+                    .unwrap();
+                a.iter().collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(metric, revenue);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_of_one_span_with_different_columns_are_an_error() {
+    bounded(async {
+        let mut other = page(5, 1, 7, 1, 1);
+        other["definition"]["grid"]["rows"][0]["name"] = json!("Country");
+        let (_s, session) = serving(
+            page(0, 3, 7, 3, 3),
+            &[
+                (3, page(3, 2, 7, 2, 2)),
+                (5, other),
+                (6, page(6, 1, 7, 1, 1)),
+            ],
+        )
+        .await;
+        let err = decode_err(rows(&session).await);
+        assert!(err.to_string().contains("different columns"), "{err}");
+        let batches: mstr_rest::Result<Vec<_>> =
+            query(&session).record_batches().try_collect().await;
+        assert!(
+            decode_err(batches)
+                .to_string()
+                .contains("different columns")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_page_with_fewer_rows_than_it_claims_is_an_error() {
     bounded(async {
         let (_s, session) = serving(

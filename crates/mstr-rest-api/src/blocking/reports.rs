@@ -36,7 +36,9 @@ impl ReportQuery<Session> {
     pub fn rows(self) -> Result<impl Iterator<Item = Result<Row>>> {
         let pages = self.decoded_pages()?;
         Ok(pages.flat_map(|page| match page {
-            Ok(page) => Box::new(page.rows.into_iter().map(Ok)) as Box<dyn Iterator<Item = _>>,
+            Ok(page) => {
+                Box::new(page.into_rows().into_iter().map(Ok)) as Box<dyn Iterator<Item = _>>
+            }
             Err(e) => Box::new(std::iter::once(Err(e))),
         }))
     }
@@ -62,10 +64,11 @@ impl ReportQuery<Session> {
             if i == 0 {
                 csv::header(&mut buf, &page.columns);
             }
-            for row in &page.rows {
+            let count = page.len();
+            for row in &page.into_rows() {
                 csv::row(&mut buf, row);
             }
-            rows = rows.saturating_add(u64::try_from(page.rows.len()).unwrap_or(u64::MAX));
+            rows = rows.saturating_add(u64::try_from(count).unwrap_or(u64::MAX));
             writer.write_all(&buf).map_err(csv::io_error)?;
         }
         writer.flush().map_err(csv::io_error)?;

@@ -12,9 +12,9 @@ use futures_util::stream::BoxStream;
 
 use mstr_rest_session::{Error, Result, Session};
 
-use super::decode::{Columns, Decoded, Row};
+use super::decode::{Columns, Decoded, Flat};
 use super::query::ReportQuery;
-use super::values::{Cell, ValueType};
+use super::values::{self, Cell, ValueType};
 
 /// The Arrow type of a declared [`ValueType`].
 fn arrow_type(kind: ValueType) -> DataType {
@@ -48,20 +48,32 @@ pub fn schema(columns: &Columns) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-fn attribute_array(rows: &[Row], i: usize, kind: ValueType) -> ArrayRef {
-    // One typed array per declared type: the cells of that variant, null for anything else
-    // (a null, or a subtotal's `Total` label in a column that is not text).
+/// Attribute column `f` of unit `u`: each element's value read once per page, then one per
+/// row.
+fn attribute_array(parts: &[Flat], u: usize, f: usize, kind: ValueType) -> ArrayRef {
+    // One typed array per declared type: the elements' values of that variant, null for
+    // anything else (a null, or a subtotal's `Total` label in a column that is not text).
     macro_rules! typed {
-        ($variant:ident, $array:ty) => {
+        ($variant:ident, $array:ty) => {{
+            let by_element: Vec<Vec<_>> = parts
+                .iter()
+                .map(|part| {
+                    part.element_values(u, f)
+                        .map(|text| match text.and_then(|t| values::parse(kind, t)) {
+                            Some(Cell::$variant(v)) => Some(v),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .collect();
             Arc::new(
-                rows.iter()
-                    .map(|r| match r.cell(i) {
-                        Some(Cell::$variant(v)) => Some(v),
-                        _ => None,
-                    })
+                parts
+                    .iter()
+                    .zip(&by_element)
+                    .flat_map(|(part, values)| part.row_elements(u).map(move |e| values[e]))
                     .collect::<$array>(),
             )
-        };
+        }};
     }
     match kind {
         ValueType::Integer => typed!(Integer, Int64Array),
@@ -69,39 +81,50 @@ fn attribute_array(rows: &[Row], i: usize, kind: ValueType) -> ArrayRef {
         ValueType::Date => typed!(Date, Date32Array),
         ValueType::Time => typed!(Time, Time32MillisecondArray),
         ValueType::Timestamp => typed!(Timestamp, TimestampMillisecondArray),
-        _ => Arc::new(
-            rows.iter()
-                .map(|r| r.attributes.get(i).and_then(|v| v.as_deref()))
-                .collect::<StringArray>(),
-        ),
+        _ => {
+            let by_element: Vec<Vec<Option<&str>>> = parts
+                .iter()
+                .map(|part| part.element_values(u, f).collect())
+                .collect();
+            Arc::new(
+                parts
+                    .iter()
+                    .zip(&by_element)
+                    .flat_map(|(part, values)| part.row_elements(u).map(move |e| values[e]))
+                    .collect::<StringArray>(),
+            )
+        }
     }
 }
 
+/// The pages' rows as one batch, built from the decoded columns without making rows.
 fn batch(page: &Decoded) -> Result<RecordBatch> {
     let columns = &page.columns;
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(
-        columns
-            .attributes
-            .len()
-            .saturating_add(columns.metrics.len()),
-    );
-    for (i, column) in columns.attributes.iter().enumerate() {
-        arrays.push(attribute_array(&page.rows, i, column.value_type));
+    let parts = page.parts.as_slice();
+    let schema = schema(columns);
+    let Some(first) = parts.first() else {
+        return Ok(RecordBatch::new_empty(schema));
+    };
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    // Every part has the same units: `Decoded::extend` checked their columns are equal.
+    let mut kinds = columns.attributes.iter().map(|c| c.value_type);
+    for (u, forms) in first.forms().enumerate() {
+        for f in 0..forms {
+            let kind = kinds.next().unwrap_or_default();
+            arrays.push(attribute_array(parts, u, f, kind));
+        }
     }
     for (m, metric) in columns.metrics.iter().enumerate() {
-        let values = page
-            .rows
-            .iter()
-            .map(|r| r.metrics.get(m).copied().flatten());
+        let values = parts.iter().flat_map(|part| part.metric_values(m));
         if metric.value_type == ValueType::Integer {
             // Checked whole at decode (subtotal rows may hold averages: those stay null).
-            let ints: Int64Array = values.map(|v| v.and_then(super::values::whole)).collect();
+            let ints: Int64Array = values.map(|v| v.and_then(values::whole)).collect();
             arrays.push(Arc::new(ints));
         } else {
             arrays.push(Arc::new(values.collect::<Float64Array>()));
         }
     }
-    RecordBatch::try_new(schema(columns), arrays).map_err(|e| {
+    RecordBatch::try_new(schema, arrays).map_err(|e| {
         Error::Decode(
             mstr_rest_error::DecodeError::new("cannot build an Arrow batch").with_source(e),
         )

@@ -87,14 +87,15 @@ pub(crate) fn chunk(page: Decoded) -> Result<Chunk> {
     let mut head = Vec::new();
     header(&mut head, &page.columns);
     // ~40 bytes a row is what the default grid prints; a guess, not a bound.
-    let mut body = Vec::with_capacity(page.rows.len().saturating_mul(40));
-    for r in &page.rows {
+    let rows = page.into_rows();
+    let mut body = Vec::with_capacity(rows.len().saturating_mul(40));
+    for r in &rows {
         row(&mut body, r);
     }
     Ok(Chunk {
         header: head,
         body,
-        rows: page.rows.len(),
+        rows: rows.len(),
     })
 }
 

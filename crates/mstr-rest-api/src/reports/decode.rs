@@ -187,11 +187,41 @@ pub(crate) struct Options {
     pub(crate) subtotals: Subtotals,
 }
 
-/// A decoded page: its columns and rows, and how many rows of the report it covered.
+/// Decoded pages: their columns, and their rows (one part per page).
 #[derive(Debug, Clone)]
 pub(crate) struct Decoded {
     pub(crate) columns: Arc<Columns>,
-    pub(crate) rows: Vec<Row>,
+    pub(crate) parts: Vec<Flat>,
+}
+
+impl Decoded {
+    /// How many rows.
+    pub(crate) fn len(&self) -> usize {
+        self.parts.iter().map(Flat::len).sum()
+    }
+
+    /// The rows, in order.
+    pub(crate) fn into_rows(self) -> Vec<Row> {
+        let mut rows = Vec::with_capacity(self.len());
+        for part in self.parts {
+            rows.extend(part.into_rows(&self.columns));
+        }
+        rows
+    }
+
+    /// Appends the rows of the page after this one.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] when the two pages do not have the same columns.
+    pub(crate) fn extend(&mut self, next: Decoded) -> Result<()> {
+        if next.columns != self.columns {
+            return Err(Error::decode(
+                "two pages of the report have different columns; the server sent pages this client cannot put together",
+            ));
+        }
+        self.parts.extend(next.parts);
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -247,21 +277,68 @@ struct Form {
     data_type: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 struct Element {
-    #[serde(default)]
     form_values: Vec<Text>,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
+    /// Read only when it may stand for the element (no form values before it): most
+    /// elements of a big page list their forms first, and their ids are never shown.
     id: String,
-    #[serde(default)]
     subtotal: bool,
-    #[serde(default)]
     data_type: Option<String>,
-    #[serde(default)]
     number_formatting: Option<NumberFormatting>,
+}
+
+impl<'de> Deserialize<'de> for Element {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(field_identifier, rename_all = "camelCase")]
+        enum Field {
+            FormValues,
+            Name,
+            Id,
+            Subtotal,
+            DataType,
+            NumberFormatting,
+            #[serde(other)]
+            Other,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Element;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an element")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Element, A::Error> {
+                let mut e = Element::default();
+                while let Some(field) = map.next_key::<Field>()? {
+                    match field {
+                        Field::FormValues => {
+                            e.form_values =
+                                map.next_value::<Option<Vec<Text>>>()?.unwrap_or_default();
+                        }
+                        Field::Name => e.name = map.next_value()?,
+                        Field::Id if e.form_values.is_empty() => {
+                            e.id = map.next_value::<Option<String>>()?.unwrap_or_default();
+                        }
+                        Field::Subtotal => {
+                            e.subtotal = map.next_value::<Option<bool>>()?.unwrap_or_default();
+                        }
+                        Field::DataType => e.data_type = map.next_value()?,
+                        Field::NumberFormatting => e.number_formatting = map.next_value()?,
+                        Field::Id | Field::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(e)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -393,28 +470,29 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
 type ElementValues = (Vec<Option<Arc<str>>>, bool, Option<String>);
 
 /// One attribute unit's elements, ready to copy into rows.
+#[derive(Debug, Clone)]
 struct Values {
+    /// How many form columns the unit has (one when the grid lists no forms).
+    forms: usize,
     /// Per element: its form values (one per form, shared), whether it is a subtotal, and
     /// why a value does not read as its form's type (reported with the first row using it).
     elements: Vec<ElementValues>,
 }
 
 impl Values {
-    /// Appends element `index`'s form values to `out` and says whether it is a subtotal;
-    /// `missing` is the error for an index the grid does not list, `mistyped` the one for a
-    /// value that does not read as its form's type (given why).
-    fn append(
+    /// Whether element `index` is a subtotal; `missing` is the error for an index the grid
+    /// does not list, `mistyped` the one for a value that does not read as its form's type
+    /// (given why).
+    fn check(
         &self,
         index: usize,
-        out: &mut Vec<Option<Arc<str>>>,
         missing: impl FnOnce() -> Error,
         mistyped: impl FnOnce(&str) -> Error,
     ) -> Result<bool> {
-        let (values, subtotal, wrong) = self.elements.get(index).ok_or_else(missing)?;
+        let (_, subtotal, wrong) = self.elements.get(index).ok_or_else(missing)?;
         if let Some(wrong) = wrong {
             return Err(mistyped(wrong));
         }
-        out.extend(values.iter().cloned());
         Ok(*subtotal)
     }
 
@@ -455,7 +533,7 @@ impl Values {
                     v[0] = Some(Arc::from(e.name.as_deref().unwrap_or(&e.id)));
                     v
                 } else {
-                    e.form_values.iter().map(|t| t.0.as_deref().map(Arc::from)).collect()
+                    e.form_values.iter().map(|t| t.0.clone()).collect()
                 };
                 if e.subtotal && v.len() == 1 && forms > 1 {
                     // The server sends a total's label once; every form shows it (as mstrio does).
@@ -476,7 +554,7 @@ impl Values {
                 (v, e.subtotal, bad)
             })
             .collect();
-        Values { elements }
+        Values { forms, elements }
     }
 }
 
@@ -624,19 +702,18 @@ fn rows_of(body: &Body, options: Options) -> Result<Decoded> {
             data.current_page_by.len()
         )));
     }
-    let mut prefix: Vec<Option<Arc<str>>> = Vec::new();
+    let mut prefix: Vec<u32> = Vec::with_capacity(page_by.len());
     let mut prefix_subtotal = false;
     for (k, (unit, &i)) in page_by.iter().zip(&data.current_page_by).enumerate() {
-        prefix_subtotal |= unit.append(
-            i,
-            &mut prefix,
-            || {
-                bad(format!(
-                    "data.currentPageBy points at element {i} of page-by attribute {k}, which the grid does not list"
-                ))
-            },
-            |wrong| Error::decode(format!("the report's page-by slice: {wrong}")),
-        )?;
+        let missing = || {
+            bad(format!(
+                "data.currentPageBy points at element {i} of page-by attribute {k}, which the grid does not list"
+            ))
+        };
+        prefix_subtotal |= unit.check(i, missing, |wrong| {
+            Error::decode(format!("the report's page-by slice: {wrong}"))
+        })?;
+        prefix.push(u32::try_from(i).map_err(|_| missing())?);
     }
 
     // The value columns of each row: which column attributes and which metric each shows.
@@ -675,12 +752,14 @@ fn rows_of(body: &Body, options: Options) -> Result<Decoded> {
         }
         width
     };
-    // Per value column: (group of column-attribute elements, metric index).
-    let mut group_of: HashMap<Vec<usize>, usize> = HashMap::new();
-    let mut groups: Vec<(Vec<Option<Arc<str>>>, bool)> = Vec::new();
+    // Per value column: (group of column-attribute elements, metric index). A group is the
+    // element index of each column attribute, in order.
+    let mut group_of: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut groups: Vec<(Vec<u32>, bool)> = Vec::new();
     let mut cells: Vec<(usize, Option<usize>)> = Vec::with_capacity(value_columns);
     for j in 0..value_columns {
         let mut key = Vec::new();
+        let mut subtotal = false;
         let mut metric = None;
         for (k, slot) in col_slots.iter().enumerate() {
             let index = match column_headers.get(k) {
@@ -697,34 +776,22 @@ fn rows_of(body: &Body, options: Options) -> Result<Decoded> {
                     metric = Some(index);
                 }
                 Slot::Attribute(a) => {
-                    if index >= attributes[a].elements.len() {
-                        return Err(bad(format!(
+                    let missing = || {
+                        bad(format!(
                             "column {j} points at element {index} of column attribute {k}, which the grid does not list"
-                        )));
-                    }
-                    key.push(a);
-                    key.push(index);
+                        ))
+                    };
+                    subtotal |= attributes[a].check(index, missing, |wrong| {
+                        Error::decode(format!("a column of the cross-tab: {wrong}"))
+                    })?;
+                    key.push(u32::try_from(index).map_err(|_| missing())?);
                 }
             }
         }
         let next = groups.len();
         let g = *group_of.entry(key.clone()).or_insert(next);
         if g == next {
-            let mut values = Vec::new();
-            let mut subtotal = false;
-            for pair in key.chunks(2) {
-                subtotal |= attributes[pair[0]].append(
-                    pair[1],
-                    &mut values,
-                    || {
-                        bad(format!(
-                            "column {j} points at an element the grid does not list"
-                        ))
-                    },
-                    |wrong| Error::decode(format!("a column of the cross-tab: {wrong}")),
-                )?;
-            }
-            groups.push((values, subtotal));
+            groups.push((key, subtotal));
         }
         cells.push((g, metric));
     }
@@ -759,14 +826,22 @@ fn rows_of(body: &Body, options: Options) -> Result<Decoded> {
         Subtotals::Include => true,
         Subtotals::Only => subtotal,
     };
-    let attribute_width = columns.attributes.len();
     let raw = &data.metric_values.raw;
     let formatted = &data.metric_values.formatted;
     let header_rows = &data.headers.rows;
-    let mut rows: Vec<Row> = Vec::with_capacity(row_count.saturating_mul(groups.len()));
+    let page_by_count = page_by.len();
+    let mut units = page_by;
+    units.extend(attributes);
+    let mut flat = Flat::new(
+        units,
+        metric_count,
+        with_formatted,
+        row_count.saturating_mul(groups.len()),
+    );
+    let mut kept: Vec<bool> = Vec::with_capacity(flat.index.capacity());
     // Metrics on rows: one flat row per (row elements but the metric, column group).
     let mut folded: HashMap<(Vec<usize>, usize), usize> = HashMap::new();
-    let mut folded_keep: Vec<bool> = Vec::new();
+    let mut base: Vec<u32> = Vec::with_capacity(flat.width);
     for r in 0..header_rows.len() {
         let header = header_rows.row(r);
         let at = offset.saturating_add(u64::try_from(r).unwrap_or(u64::MAX));
@@ -777,8 +852,8 @@ fn rows_of(body: &Body, options: Options) -> Result<Decoded> {
                 row_slots.len()
             )));
         }
-        let mut base: Vec<Option<Arc<str>>> = Vec::with_capacity(attribute_width);
-        base.extend(prefix.iter().cloned());
+        base.clear();
+        base.extend_from_slice(&prefix);
         let mut subtotal = prefix_subtotal;
         let mut row_metric = None;
         for (k, (&index, slot)) in header.iter().zip(&row_slots).enumerate() {
@@ -792,20 +867,21 @@ fn rows_of(body: &Body, options: Options) -> Result<Decoded> {
                     row_metric = Some(index);
                 }
                 Slot::Attribute(a) => {
-                    subtotal |= attributes[a].append(
+                    let missing = || {
+                        bad(format!(
+                            "row {r} points at element {index} of attribute {k}, which the page does not list"
+                        ))
+                    };
+                    subtotal |= flat.units[page_by_count.saturating_add(a)].check(
                         index,
-                        &mut base,
-                        || {
-                            bad(format!(
-                                "row {r} points at element {index} of attribute {k}, which the page does not list"
-                            ))
-                        },
+                        missing,
                         |wrong| {
                             Error::decode(format!(
                                 "row {at} of the report: {wrong}; check the form's dataType on the server"
                             ))
                         },
                     )?;
+                    base.push(u32::try_from(index).map_err(|_| missing())?);
                 }
             }
         }
@@ -836,41 +912,22 @@ fn rows_of(body: &Body, options: Options) -> Result<Decoded> {
                 .map(|(i, _)| *i)
                 .collect::<Vec<usize>>()
         });
-        for (g, (group_values, group_subtotal)) in groups.iter().enumerate() {
+        for (g, (group_elements, group_subtotal)) in groups.iter().enumerate() {
             // With metrics on rows, a later metric of the same row fills the row made before.
             let existing = fold_key.as_ref().and_then(|key| {
-                let next = rows.len();
+                let next = flat.len();
                 let i = *folded.entry((key.clone(), g)).or_insert(next);
                 (i != next).then_some(i)
             });
             let target = match existing {
                 Some(existing) => existing,
                 None => {
-                    // The last group takes the row's values; the others copy them.
-                    let mut values = if g.saturating_add(1) == groups.len() {
-                        std::mem::take(&mut base)
-                    } else {
-                        base.clone()
-                    };
-                    values.extend(group_values.iter().cloned());
                     let is_total = subtotal || *group_subtotal;
-                    rows.push(Row {
-                        index: at,
-                        attributes: values,
-                        metrics: vec![None; metric_count],
-                        formatted: if with_formatted {
-                            vec![None; metric_count]
-                        } else {
-                            Vec::new()
-                        },
-                        columns: Arc::clone(&columns),
-                        subtotal: is_total,
-                    });
-                    folded_keep.push(keep(is_total));
-                    rows.len().saturating_sub(1)
+                    flat.push(at, &base, group_elements, is_total);
+                    kept.push(keep(is_total));
+                    flat.len().saturating_sub(1)
                 }
             };
-            let row = &mut rows[target];
             for (j, &(cg, col_metric)) in cells.iter().enumerate() {
                 if cg != g {
                     continue;
@@ -882,24 +939,186 @@ fn rows_of(body: &Body, options: Options) -> Result<Decoded> {
                 if let Some(v) = value
                     && columns.metrics[m].value_type == ValueType::Integer
                     && values::whole(v).is_none()
-                    && !row.subtotal
+                    && !flat.subtotal[target]
                 {
                     return Err(Error::decode(format!(
                         "row {at} of the report: metric {:?} has the value {v}, which is not an integer; check the metric's dataType on the server",
                         columns.metrics[m].name
                     )));
                 }
-                row.metrics[m] = value;
-                if with_formatted {
-                    row.formatted[m] = text_row.get(j).and_then(|t| t.0.clone());
-                }
+                flat.set(target, m, value, || {
+                    text_row
+                        .get(j)
+                        .and_then(|t| t.0.as_deref().map(str::to_owned))
+                });
             }
         }
     }
-    // `retain` visits every row once, in order.
-    let mut kept = folded_keep.into_iter();
-    rows.retain(|_| kept.next().unwrap_or(false));
-    Ok(Decoded { columns, rows })
+    flat.retain(&kept);
+    Ok(Decoded {
+        columns,
+        parts: vec![flat],
+    })
+}
+
+/// A page's rows before they are [`Row`]s: per row, the element index of each attribute
+/// unit and the metric values, flat. Rows are made from it, and Arrow columns without rows.
+#[derive(Debug, Clone)]
+pub(crate) struct Flat {
+    /// Page-by units, then the rows' attributes, then the columns' (the column order).
+    units: Vec<Values>,
+    /// `units.len()`: element indexes per row.
+    width: usize,
+    elements: Vec<u32>,
+    metric_count: usize,
+    metrics: Vec<Option<f64>>,
+    /// `metric_count` per row when formatted values are decoded, else empty.
+    formatted: Vec<Option<String>>,
+    with_formatted: bool,
+    index: Vec<u64>,
+    subtotal: Vec<bool>,
+}
+
+impl Flat {
+    fn new(units: Vec<Values>, metric_count: usize, with_formatted: bool, rows: usize) -> Flat {
+        let width = units.len();
+        Flat {
+            units,
+            width,
+            elements: Vec::with_capacity(rows.saturating_mul(width)),
+            metric_count,
+            metrics: Vec::with_capacity(rows.saturating_mul(metric_count)),
+            formatted: Vec::new(),
+            with_formatted,
+            index: Vec::with_capacity(rows),
+            subtotal: Vec::with_capacity(rows),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    fn push(&mut self, index: u64, base: &[u32], group: &[u32], subtotal: bool) {
+        self.elements.extend_from_slice(base);
+        self.elements.extend_from_slice(group);
+        self.metrics
+            .resize(self.metrics.len().saturating_add(self.metric_count), None);
+        if self.with_formatted {
+            self.formatted
+                .resize(self.formatted.len().saturating_add(self.metric_count), None);
+        }
+        self.index.push(index);
+        self.subtotal.push(subtotal);
+    }
+
+    fn set(
+        &mut self,
+        row: usize,
+        metric: usize,
+        value: Option<f64>,
+        text: impl FnOnce() -> Option<String>,
+    ) {
+        let at = row.saturating_mul(self.metric_count).saturating_add(metric);
+        self.metrics[at] = value;
+        if self.with_formatted {
+            self.formatted[at] = text();
+        }
+    }
+
+    /// Keeps the rows flagged in `kept` (one flag per row, in order).
+    fn retain(&mut self, kept: &[bool]) {
+        if kept.iter().all(|k| *k) {
+            return;
+        }
+        // Position `i` of a buffer with `width` values per row belongs to row `i / width`.
+        let row_kept = |width: usize| {
+            move |i: usize| {
+                i.checked_div(width)
+                    .is_some_and(|r| kept.get(r).copied().unwrap_or(false))
+            }
+        };
+        retain_indexed(&mut self.index, row_kept(1));
+        retain_indexed(&mut self.subtotal, row_kept(1));
+        retain_indexed(&mut self.elements, row_kept(self.width));
+        retain_indexed(&mut self.metrics, row_kept(self.metric_count));
+        if self.with_formatted {
+            retain_indexed(&mut self.formatted, row_kept(self.metric_count));
+        }
+    }
+
+    /// Per attribute unit, in column order: how many form columns it has.
+    pub(crate) fn forms(&self) -> impl Iterator<Item = usize> + '_ {
+        self.units.iter().map(|u| u.forms)
+    }
+
+    /// Per element of unit `u`: the text of its form `f`.
+    pub(crate) fn element_values(
+        &self,
+        u: usize,
+        f: usize,
+    ) -> impl Iterator<Item = Option<&str>> + '_ {
+        self.units[u]
+            .elements
+            .iter()
+            .map(move |e| e.0.get(f).and_then(|v| v.as_deref()))
+    }
+
+    /// Per row: its element index for unit `u`.
+    pub(crate) fn row_elements(&self, u: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).map(move |r| self.element(r, u))
+    }
+
+    /// Per row: the raw value of metric `m`.
+    pub(crate) fn metric_values(&self, m: usize) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.metrics
+            .iter()
+            .skip(m)
+            .step_by(self.metric_count.max(1))
+            .copied()
+    }
+
+    /// Row `r`'s element index for unit `u`.
+    fn element(&self, r: usize, u: usize) -> usize {
+        self.elements[r.saturating_mul(self.width).saturating_add(u)] as usize
+    }
+
+    /// The rows, as [`Row`]s sharing `columns`.
+    pub(crate) fn into_rows(mut self, columns: &Arc<Columns>) -> Vec<Row> {
+        let attribute_width = columns.attributes.len();
+        let mut formatted = std::mem::take(&mut self.formatted).into_iter();
+        let mut rows = Vec::with_capacity(self.index.len());
+        for (r, (&index, &subtotal)) in self.index.iter().zip(&self.subtotal).enumerate() {
+            let mut attributes = Vec::with_capacity(attribute_width);
+            for (u, unit) in self.units.iter().enumerate() {
+                attributes.extend(unit.elements[self.element(r, u)].0.iter().cloned());
+            }
+            let m = r.saturating_mul(self.metric_count);
+            rows.push(Row {
+                index,
+                attributes,
+                metrics: self.metrics[m..m.saturating_add(self.metric_count)].to_vec(),
+                formatted: if self.with_formatted {
+                    formatted.by_ref().take(self.metric_count).collect()
+                } else {
+                    Vec::new()
+                },
+                columns: Arc::clone(columns),
+                subtotal,
+            });
+        }
+        rows
+    }
+}
+
+/// `Vec::retain` by position.
+fn retain_indexed<T>(values: &mut Vec<T>, keep: impl Fn(usize) -> bool) {
+    let mut i = 0usize;
+    values.retain(|_| {
+        let k = keep(i);
+        i = i.saturating_add(1);
+        k
+    });
 }
 
 fn slots(
@@ -923,8 +1142,9 @@ fn slots(
         .collect()
 }
 
-/// A cell read as text: strings as they are, numbers and booleans printed, `null` as `None`.
-struct Text(Option<String>);
+/// A cell read as text: strings as they are, numbers and booleans printed, `null` as `None`;
+/// shared, as the rows that show an element share its values.
+struct Text(Option<Arc<str>>);
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -935,22 +1155,19 @@ impl<'de> Deserialize<'de> for Text {
                 f.write_str("a string, number, boolean or null")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Text, E> {
-                Ok(Text(Some(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Text, E> {
-                Ok(Text(Some(v)))
+                Ok(Text(Some(Arc::from(v))))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
+                Ok(Text(Some(Arc::from(v.to_string()))))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
+                Ok(Text(Some(Arc::from(v.to_string()))))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
+                Ok(Text(Some(Arc::from(v.to_string()))))
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
+                Ok(Text(Some(Arc::from(v.to_string()))))
             }
             fn visit_unit<E: de::Error>(self) -> std::result::Result<Text, E> {
                 Ok(Text(None))

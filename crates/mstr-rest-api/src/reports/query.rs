@@ -912,7 +912,7 @@ impl Page {
             formatted: Formatted::IfPresent,
             subtotals: Subtotals::Include,
         };
-        self.decode(options).map(|d| d.rows)
+        self.decode(options).map(Decoded::into_rows)
     }
 }
 
@@ -1199,13 +1199,13 @@ impl Instance {
 
     pub(crate) fn rows(self) -> BoxStream<'static, Result<Row>> {
         self.decoded()
-            .map_ok(|d| stream::iter(d.rows.into_iter().map(Ok)))
+            .map_ok(|d| stream::iter(d.into_rows().into_iter().map(Ok)))
             .try_flatten()
             .boxed()
     }
 
     pub(crate) fn decoded(self) -> BoxStream<'static, Result<Decoded>> {
-        self.mapped(Ok, |d: &Decoded| d.rows.len())
+        self.mapped(Ok, Decoded::len)
     }
 
     /// Decoded pages turned into what an exporter writes (CSV text, an Arrow batch) on the
@@ -1298,7 +1298,7 @@ fn decode_span(pages: Vec<Page>, options: Options) -> Result<Decoded> {
         .ok_or_else(|| Error::decode("an empty span of pages"))?;
     let mut decoded = first.decode(options)?;
     for page in iter {
-        decoded.rows.extend(page.decode(options)?.rows);
+        decoded.extend(page.decode(options)?)?;
     }
     Ok(decoded)
 }
@@ -1435,7 +1435,7 @@ pub(crate) fn partition_rows(
     partition: &Partition,
 ) -> BoxStream<'static, Result<Row>> {
     partition_mapped(session, partition, Ok)
-        .map_ok(|d| stream::iter(d.rows.into_iter().map(Ok)))
+        .map_ok(|d| stream::iter(d.into_rows().into_iter().map(Ok)))
         .try_flatten()
         .boxed()
 }

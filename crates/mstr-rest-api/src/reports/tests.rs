@@ -1,5 +1,22 @@
 use super::csv;
-use super::decode::{Formatted, Options, Subtotals, decode};
+use std::sync::Arc;
+
+use super::decode::{Columns, Formatted, Options, Row, Subtotals};
+
+/// A page decoded, its rows made.
+#[derive(Debug)]
+struct Decoded {
+    columns: Arc<Columns>,
+    rows: Vec<Row>,
+}
+
+fn decode(body: &[u8], options: Options) -> mstr_rest_session::Result<Decoded> {
+    let decoded = super::decode::decode(body, options)?;
+    Ok(Decoded {
+        columns: Arc::clone(&decoded.columns),
+        rows: decoded.into_rows(),
+    })
+}
 
 fn opts(formatted: Formatted) -> Options {
     Options {
