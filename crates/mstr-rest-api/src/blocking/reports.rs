@@ -57,19 +57,13 @@ impl ReportQuery<Session> {
     /// `writer` fails.
     pub fn write_csv<W: Write>(self, mut writer: W) -> Result<u64> {
         let mut rows = 0u64;
-        let mut buf = Vec::new();
         for (i, page) in self.decoded_pages()?.enumerate() {
-            let page = page?;
-            buf.clear();
+            let chunk = csv::chunk(page?)?;
             if i == 0 {
-                csv::header(&mut buf, &page.columns);
+                writer.write_all(&chunk.header).map_err(csv::io_error)?;
             }
-            let count = page.len();
-            for row in &page.into_rows() {
-                csv::row(&mut buf, row);
-            }
-            rows = rows.saturating_add(u64::try_from(count).unwrap_or(u64::MAX));
-            writer.write_all(&buf).map_err(csv::io_error)?;
+            rows = rows.saturating_add(u64::try_from(chunk.rows).unwrap_or(u64::MAX));
+            writer.write_all(&chunk.body).map_err(csv::io_error)?;
         }
         writer.flush().map_err(csv::io_error)?;
         Ok(rows)

@@ -7,8 +7,8 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use mstr_rest_error::IoError;
 use mstr_rest_session::{Error, Result};
 
-use super::decode::{Columns, Decoded, Row};
-use super::values::{Cell, ValueType};
+use super::decode::{Columns, Decoded, Flat};
+use super::values::{self, Cell, ValueType};
 
 /// Appends one field, quoted when it must be.
 pub(crate) fn field(out: &mut Vec<u8>, value: &str) {
@@ -36,38 +36,65 @@ pub(crate) fn header(out: &mut Vec<u8>, columns: &Columns) {
     out.extend_from_slice(b"\r\n");
 }
 
-pub(crate) fn row(out: &mut Vec<u8>, row: &Row) {
-    let mut first = true;
-    let mut sep = |out: &mut Vec<u8>| {
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-    };
-    for (i, value) in row.attributes.iter().enumerate() {
-        sep(out);
-        let temporal = row.columns.attributes.get(i).is_some_and(|c| {
-            matches!(
-                c.value_type,
-                ValueType::Date | ValueType::Time | ValueType::Timestamp
-            )
-        });
-        // Dates and times as ISO 8601, whatever locale the server printed them in; only
-        // those cells are parsed, the rest are written as they came.
-        match temporal.then(|| row.cell(i)).flatten() {
-            Some(cell) if !matches!(cell, Cell::Text(_)) => field(out, &cell.to_text()),
-            _ => field(out, value.as_deref().unwrap_or("")),
-        }
+/// A value as its CSV field: dates and times as ISO 8601, whatever locale the server
+/// printed them in; only those are parsed, the rest are written as they came.
+fn cell_field(out: &mut Vec<u8>, kind: ValueType, value: Option<&str>) {
+    let temporal = matches!(
+        kind,
+        ValueType::Date | ValueType::Time | ValueType::Timestamp
+    );
+    let text = value.unwrap_or("");
+    match temporal.then(|| values::parse(kind, text)).flatten() {
+        Some(cell) if !matches!(cell, Cell::Text(_)) => field(out, &cell.to_text()),
+        _ => field(out, text),
     }
-    for value in &row.metrics {
-        sep(out);
-        if let Some(v) = value {
-            // Shortest text that reads back as the same f64; never needs quoting. Written in
-            // place: no string per value.
-            let _ = std::io::Write::write_fmt(out, format_args!("{v}"));
+}
+
+/// The rows of one page: each element's fields written once, then copied per row.
+fn part(out: &mut Vec<u8>, columns: &Columns, part: &Flat) {
+    // Per attribute unit, per element: its form fields, comma-separated.
+    let mut kinds = columns.attributes.iter().map(|c| c.value_type);
+    let units: Vec<Vec<Vec<u8>>> = part
+        .forms()
+        .enumerate()
+        .map(|(u, forms)| {
+            let unit_kinds: Vec<ValueType> = kinds.by_ref().take(forms).collect();
+            let mut by_element: Vec<Vec<u8>> = Vec::new();
+            for f in 0..forms {
+                for (e, value) in part.element_values(u, f).enumerate() {
+                    if f == 0 {
+                        by_element.push(Vec::new());
+                    } else {
+                        by_element[e].push(b',');
+                    }
+                    cell_field(&mut by_element[e], unit_kinds[f], value);
+                }
+            }
+            by_element
+        })
+        .collect();
+    for r in 0..part.len() {
+        let mut first = true;
+        for (u, by_element) in units.iter().enumerate() {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(&by_element[part.element(r, u)]);
         }
+        for value in part.metric_row(r) {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            if let Some(v) = value {
+                // Shortest text that reads back as the same f64; never needs quoting. Written
+                // in place: no string per value.
+                let _ = std::io::Write::write_fmt(out, format_args!("{v}"));
+            }
+        }
+        out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(b"\r\n");
 }
 
 pub(crate) fn io_error(e: std::io::Error) -> Error {
@@ -77,8 +104,8 @@ pub(crate) fn io_error(e: std::io::Error) -> Error {
 /// One page as CSV: its header line (written once, from the first page) and its rows.
 #[derive(Debug)]
 pub(crate) struct Chunk {
-    header: Vec<u8>,
-    body: Vec<u8>,
+    pub(crate) header: Vec<u8>,
+    pub(crate) body: Vec<u8>,
     pub(crate) rows: usize,
 }
 
@@ -87,15 +114,15 @@ pub(crate) fn chunk(page: Decoded) -> Result<Chunk> {
     let mut head = Vec::new();
     header(&mut head, &page.columns);
     // ~40 bytes a row is what the default grid prints; a guess, not a bound.
-    let rows = page.into_rows();
-    let mut body = Vec::with_capacity(rows.len().saturating_mul(40));
-    for r in &rows {
-        row(&mut body, r);
+    let rows = page.len();
+    let mut body = Vec::with_capacity(rows.saturating_mul(40));
+    for p in &page.parts {
+        part(&mut body, &page.columns, p);
     }
     Ok(Chunk {
         header: head,
         body,
-        rows: rows.len(),
+        rows,
     })
 }
 

@@ -1078,8 +1078,14 @@ impl Flat {
             .copied()
     }
 
+    /// Row `r`'s raw metric values.
+    pub(crate) fn metric_row(&self, r: usize) -> &[Option<f64>] {
+        let m = r.saturating_mul(self.metric_count);
+        &self.metrics[m..m.saturating_add(self.metric_count)]
+    }
+
     /// Row `r`'s element index for unit `u`.
-    fn element(&self, r: usize, u: usize) -> usize {
+    pub(crate) fn element(&self, r: usize, u: usize) -> usize {
         self.elements[r.saturating_mul(self.width).saturating_add(u)] as usize
     }
 
@@ -1093,11 +1099,10 @@ impl Flat {
             for (u, unit) in self.units.iter().enumerate() {
                 attributes.extend(unit.elements[self.element(r, u)].0.iter().cloned());
             }
-            let m = r.saturating_mul(self.metric_count);
             rows.push(Row {
                 index,
                 attributes,
-                metrics: self.metrics[m..m.saturating_add(self.metric_count)].to_vec(),
+                metrics: self.metric_row(r).to_vec(),
                 formatted: if self.with_formatted {
                     formatted.by_ref().take(self.metric_count).collect()
                 } else {

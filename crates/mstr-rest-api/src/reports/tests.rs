@@ -112,12 +112,11 @@ fn csv_quotes_only_what_rfc_4180_requires() {
 
 #[test]
 fn csv_rows_write_raw_metrics_and_empty_nulls() {
-    let page = decode(BODY.as_bytes(), opts(Formatted::Skip)).unwrap();
-    let mut out = Vec::new();
-    csv::header(&mut out, &page.columns);
-    for r in &page.rows {
-        csv::row(&mut out, r);
-    }
+    let page = super::decode::decode(BODY.as_bytes(), opts(Formatted::Skip)).unwrap();
+    let chunk = csv::chunk(page).unwrap();
+    let mut out = chunk.header;
+    out.extend_from_slice(&chunk.body);
+    assert_eq!(chunk.rows, 3);
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "Region@ID,Region@DESC,Revenue,Units\r\n2,,1.5,\r\n1,North,2,3.25\r\n2,,,\r\n"
