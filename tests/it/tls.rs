@@ -174,6 +174,16 @@ async fn a_client_identity_passes_mutual_tls() {
         .send()
         .await
         .expect("the server accepts our client certificate");
+
+    // A client with an identity keeps its transport to itself: one built later with the
+    // same other settings does not present the certificate.
+    let later = Session::builder(&base)
+        .transport(|t| t.add_root_certificate_pem(pki.ca_pem.as_bytes()))
+        .build()
+        .unwrap();
+    let err = later.get("projects").send().await.unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    with.get("projects").send().await.expect("still accepted");
 }
 
 #[test]

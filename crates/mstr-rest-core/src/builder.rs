@@ -12,6 +12,7 @@ use crate::auth::AuthLayer;
 use crate::base_url::BaseUrl;
 use crate::client::ClientInner;
 use crate::retry::RetryPolicy;
+use crate::shared::TransportKey;
 
 /// Default connect timeout: 10 seconds.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -55,6 +56,7 @@ pub struct ClientBuilder {
     max_body_bytes: usize,
     retry: RetryPolicy,
     auth: Option<Arc<dyn AuthLayer>>,
+    share_transport: bool,
     error: Option<Error>,
 }
 
@@ -76,6 +78,7 @@ impl ClientBuilder {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             retry: RetryPolicy::default(),
             auth: None,
+            share_transport: true,
             error: None,
         }
     }
@@ -195,6 +198,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether this client shares its transport (connection pool, TLS configuration) with
+    /// the other live clients of the process built with the same transport settings
+    /// (connect timeout, user agent, root certificates, certificate checks, proxy); default
+    /// `true`. Building a TLS client costs milliseconds, so sessions made per task or per job
+    /// connect far faster sharing one, and reuse each other's connections. A client with
+    /// an [`identity_pem`](Self::identity_pem) never shares. `false` gives this client a
+    /// transport of its own (e.g. to keep its connections apart); the proxy environment is
+    /// read when a transport is made.
+    pub fn share_transport(mut self, share: bool) -> Self {
+        self.share_transport = share;
+        self
+    }
+
     /// Checks the settings and builds the client.
     ///
     /// # Errors
@@ -204,11 +220,48 @@ impl ClientBuilder {
             return Err(err);
         }
         let base = BaseUrl::parse(&self.base_url)?;
+        if self.accept_invalid_certs {
+            tracing::warn!(
+                base_url = %base,
+                "TLS certificate verification is OFF (danger_accept_invalid_certs): the auth token can be intercepted"
+            );
+        }
+        let shared = self.share_transport && self.identity_pem.is_none();
+        let http = if shared {
+            let key = TransportKey {
+                connect_timeout: self.connect_timeout,
+                user_agent: self.user_agent.clone(),
+                root_certs: self.root_certs.clone(),
+                accept_invalid_certs: self.accept_invalid_certs,
+                proxy: self.proxy.clone(),
+                no_proxy: self.no_proxy,
+            };
+            crate::shared::transport(key, || self.http())?
+        } else {
+            Arc::new(self.http()?)
+        };
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                http,
+                base,
+                default_headers: self.headers,
+                timeout: self.timeout,
+                max_redirects: self.max_redirects,
+                max_body_bytes: self.max_body_bytes,
+                budget: self.retry.new_budget(),
+                retry: self.retry,
+                auth: self.auth,
+            }),
+        })
+    }
+
+    /// The HTTP client of these settings.
+    fn http(&self) -> Result<reqwest::Client> {
         let mut http = reqwest::Client::builder()
             // Redirects are followed by us, so the token never leaves the base origin.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.connect_timeout)
-            .user_agent(self.user_agent)
+            .user_agent(self.user_agent.as_str())
             .tls_danger_accept_invalid_certs(self.accept_invalid_certs);
         for pem in &self.root_certs {
             let certs = reqwest::Certificate::from_pem_bundle(pem)
@@ -239,29 +292,10 @@ impl ClientBuilder {
         } else if self.no_proxy {
             http = http.no_proxy();
         }
-        if self.accept_invalid_certs {
-            tracing::warn!(
-                base_url = %base,
-                "TLS certificate verification is OFF (danger_accept_invalid_certs): the auth token can be intercepted"
-            );
-        }
-        let http = http.build().map_err(|e| {
+        http.build().map_err(|e| {
             Error::Config(mstr_rest_error::ConfigError::new(format!(
                 "the HTTP client could not be built: {e}"
             )))
-        })?;
-        Ok(Client {
-            inner: Arc::new(ClientInner {
-                http,
-                base,
-                default_headers: self.headers,
-                timeout: self.timeout,
-                max_redirects: self.max_redirects,
-                max_body_bytes: self.max_body_bytes,
-                budget: self.retry.new_budget(),
-                retry: self.retry,
-                auth: self.auth,
-            }),
         })
     }
 }
@@ -284,6 +318,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("retry", &self.retry)
             .field("auth_layer", &self.auth.is_some())
+            .field("share_transport", &self.share_transport)
             .finish()
     }
 }

@@ -27,7 +27,9 @@ pub struct Client {
 }
 
 pub(crate) struct ClientInner {
-    pub(crate) http: reqwest::Client,
+    /// Shared with the other clients of the same transport settings (see
+    /// [`ClientBuilder::share_transport`]).
+    pub(crate) http: Arc<reqwest::Client>,
     pub(crate) base: BaseUrl,
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,

@@ -45,6 +45,7 @@ mod redact;
 mod request;
 mod response;
 mod retry;
+mod shared;
 mod transport;
 
 pub use auth::{AuthLayer, Failure, Replay};

@@ -256,3 +256,96 @@ mod auth_layer {
         assert_eq!(layer.failures.load(Ordering::SeqCst), 0);
     }
 }
+
+/// An HTTP/1.1 server on 127.0.0.1 that answers `{}` to every request, keeps connections
+/// open, and counts the connections it accepted.
+async fn counting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api/", listener.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = conn.read(&mut buf).await {
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                        seen.drain(..end + 4);
+                        let answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+                        if conn.write_all(answer).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, accepted)
+}
+
+#[tokio::test]
+async fn clients_with_the_same_transport_settings_share_one_pool() {
+    use std::sync::atomic::Ordering;
+    let (url, accepted) = counting_server().await;
+    let a = crate::Client::builder(&url).build().unwrap();
+    let b = crate::Client::builder(&url)
+        .default_header("X-Other", "1")
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&a.inner.http, &b.inner.http),
+        "headers and timeouts are not transport settings"
+    );
+    a.get("one").send().await.unwrap().bytes().await.unwrap();
+    b.get("two").send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "b reused a's connection"
+    );
+
+    let own = crate::Client::builder(&url)
+        .share_transport(false)
+        .build()
+        .unwrap();
+    let agent = crate::Client::builder(&url)
+        .user_agent("other/1")
+        .build()
+        .unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&a.inner.http, &own.inner.http));
+    assert!(!std::sync::Arc::ptr_eq(&a.inner.http, &agent.inner.http));
+    own.get("three")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        2,
+        "its own pool, its own connection"
+    );
+
+    // The transport lives as long as a client using it.
+    let weak = std::sync::Arc::downgrade(&a.inner.http);
+    drop(a);
+    assert!(weak.upgrade().is_some(), "b still uses it");
+    drop(b);
+    assert!(
+        weak.upgrade().is_none(),
+        "no client left: the transport is gone"
+    );
+    let again = crate::Client::builder(&url).build().unwrap();
+    assert!(crate::shared::live_count() >= 2, "agent's and again's");
+    drop((again, agent, own));
+}

@@ -34,19 +34,22 @@ impl ReportQuery<Session> {
     /// [`Error::Worker`](mstr_rest_session::Error::Worker) when the session's thread has
     /// stopped; each item carries the stream's errors.
     pub fn rows(self) -> Result<impl Iterator<Item = Result<Row>>> {
-        let pages = self.decoded_pages()?;
+        let pages = self.mapped_pages(|d| Ok(d.into_rows()), Vec::len)?;
         Ok(pages.flat_map(|page| match page {
-            Ok(page) => {
-                Box::new(page.into_rows().into_iter().map(Ok)) as Box<dyn Iterator<Item = _>>
-            }
+            Ok(rows) => Box::new(rows.into_iter().map(Ok)) as Box<dyn Iterator<Item = _>>,
             Err(e) => Box::new(std::iter::once(Err(e))),
         }))
     }
 
-    fn decoded_pages(self) -> Result<Iter<Result<Decoded>>> {
+    /// Pages turned into `T` on the session's runtime (every worker), a few ahead.
+    fn mapped_pages<T, M>(self, map: M, rows: fn(&T) -> usize) -> Result<Iter<Result<T>>>
+    where
+        T: Send + 'static,
+        M: Fn(Decoded) -> Result<T> + Clone + Send + Sync + 'static,
+    {
         let session = self.session.clone();
         let query = self.on(session.as_async().clone());
-        session.iter(move |_| query.decoded(), PAGES_AHEAD)
+        session.iter(move |_| query.mapped(map, rows), PAGES_AHEAD)
     }
 
     /// Writes every row as CSV (as the async [`ReportQuery::write_csv`]) into `writer`;
@@ -57,8 +60,8 @@ impl ReportQuery<Session> {
     /// `writer` fails.
     pub fn write_csv<W: Write>(self, mut writer: W) -> Result<u64> {
         let mut rows = 0u64;
-        for (i, page) in self.decoded_pages()?.enumerate() {
-            let chunk = csv::chunk(page?)?;
+        for (i, chunk) in self.mapped_pages(csv::chunk, |c| c.rows)?.enumerate() {
+            let chunk = chunk?;
             if i == 0 {
                 writer.write_all(&chunk.header).map_err(csv::io_error)?;
             }

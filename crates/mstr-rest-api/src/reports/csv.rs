@@ -60,14 +60,14 @@ fn part(out: &mut Vec<u8>, columns: &Columns, part: &Flat) {
         .map(|(u, forms)| {
             let unit_kinds: Vec<ValueType> = kinds.by_ref().take(forms).collect();
             let mut by_element: Vec<Vec<u8>> = Vec::new();
-            for f in 0..forms {
+            for (f, &kind) in unit_kinds.iter().enumerate() {
                 for (e, value) in part.element_values(u, f).enumerate() {
                     if f == 0 {
                         by_element.push(Vec::new());
                     } else {
                         by_element[e].push(b',');
                     }
-                    cell_field(&mut by_element[e], unit_kinds[f], value);
+                    cell_field(&mut by_element[e], kind, value);
                 }
             }
             by_element

@@ -395,16 +395,8 @@ impl ReportQuery {
         super::csv::write(self.mapped(super::csv::chunk, |c| c.rows), writer).await
     }
 
-    /// Decoded pages, for the blocking exporters.
-    #[cfg(feature = "blocking")]
-    pub(crate) fn decoded(self) -> BoxStream<'static, Result<Decoded>> {
-        stream::once(self.open())
-            .map_ok(Instance::decoded)
-            .try_flatten()
-            .boxed()
-    }
-
-    /// Decoded pages mapped on the fetching tasks (see [`Instance::mapped`]).
+    /// Decoded pages mapped on the fetching tasks (see [`Instance::mapped`]); the blocking
+    /// exporters use it too.
     pub(crate) fn mapped<T, M>(self, map: M, rows: fn(&T) -> usize) -> BoxStream<'static, Result<T>>
     where
         T: Send + 'static,
@@ -1198,14 +1190,11 @@ impl Instance {
     }
 
     pub(crate) fn rows(self) -> BoxStream<'static, Result<Row>> {
-        self.decoded()
-            .map_ok(|d| stream::iter(d.into_rows().into_iter().map(Ok)))
+        // Rows made on the tasks that fetched their pages, on every worker thread.
+        self.mapped(|d| Ok(d.into_rows()), Vec::len)
+            .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
             .try_flatten()
             .boxed()
-    }
-
-    pub(crate) fn decoded(self) -> BoxStream<'static, Result<Decoded>> {
-        self.mapped(Ok, Decoded::len)
     }
 
     /// Decoded pages turned into what an exporter writes (CSV text, an Arrow batch) on the
@@ -1434,8 +1423,8 @@ pub(crate) fn partition_rows(
     session: Session,
     partition: &Partition,
 ) -> BoxStream<'static, Result<Row>> {
-    partition_mapped(session, partition, Ok)
-        .map_ok(|d| stream::iter(d.into_rows().into_iter().map(Ok)))
+    partition_mapped(session, partition, |d| Ok(d.into_rows()))
+        .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
         .try_flatten()
         .boxed()
 }

@@ -1,0 +1,55 @@
+//! Transports shared by clients built with the same settings: one connection pool and one
+//! TLS configuration per set of transport settings in the process, while a client using it
+//! lives.
+//!
+//! Building a rustls client (its root store, its config) costs milliseconds; a session per
+//! task, or one connect per job, would pay it every time and open connections of its own.
+//! The HTTP client carries no credential (the auth layer signs each request, and there is no
+//! cookie store), so clients of different sessions may share it safely.
+
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+/// What decides how the HTTP client connects: clients whose keys are equal share one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TransportKey {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) user_agent: String,
+    pub(crate) root_certs: Vec<Vec<u8>>,
+    pub(crate) accept_invalid_certs: bool,
+    pub(crate) proxy: Option<String>,
+    pub(crate) no_proxy: bool,
+}
+
+/// The live transports, by key. Entries whose transport has no client left are dropped at
+/// the next lookup.
+static LIVE: Mutex<Vec<(TransportKey, Weak<reqwest::Client>)>> = Mutex::new(Vec::new());
+
+/// The live transport for `key`, or a new one from `build` — made under the lock, so that
+/// clients built at once with the same settings make one between them.
+pub(crate) fn transport<E>(
+    key: TransportKey,
+    build: impl FnOnce() -> Result<reqwest::Client, E>,
+) -> Result<Arc<reqwest::Client>, E> {
+    // A panic while building cannot leave the list inconsistent: keep using it.
+    let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
+    live.retain(|(_, weak)| weak.strong_count() > 0);
+    if let Some(http) = live
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, weak)| weak.upgrade())
+    {
+        return Ok(http);
+    }
+    let http = Arc::new(build()?);
+    live.push((key, Arc::downgrade(&http)));
+    Ok(http)
+}
+
+/// How many transports are live (for tests).
+#[cfg(test)]
+pub(crate) fn live_count() -> usize {
+    let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
+    live.retain(|(_, weak)| weak.strong_count() > 0);
+    live.len()
+}
