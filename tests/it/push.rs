@@ -282,7 +282,7 @@ async fn typed_rows_push_as_tuples_and_the_dataset_can_be_deleted() {
 }
 
 #[tokio::test]
-async fn each_chunk_is_sent_before_the_next_rows_are_pulled() {
+async fn at_most_one_chunk_is_on_the_wire_while_the_next_is_filled() {
     let emulator = Emulator::start().await;
     let session = logged_in(&emulator).await;
     let dataset = session.datasets(TUTORIAL).create(&model()).await.unwrap();
@@ -294,10 +294,16 @@ async fn each_chunk_is_sent_before_the_next_rows_are_pulled() {
             .filter(|r| r.method == "PUT" && r.path.starts_with(&prefix))
             .count()
     };
-    // While row i is produced, exactly i / 1000 chunks have reached the server: the client
-    // never holds more than the chunk it is filling.
+    // While row i is produced, i / 1000 chunks are full: all but the last have reached the
+    // server, the last may still be on the wire. The client holds at most the chunk on the
+    // wire and the one it is filling.
     let rows = stream::iter(0..5_500).map(|i| {
-        assert_eq!(puts(), i / 1_000, "row {i}");
+        let full = i / 1_000;
+        let reached = puts();
+        assert!(
+            reached <= full && reached + 1 >= full,
+            "row {i}: {reached} chunks reached the server, {full} are full"
+        );
         row(i as i64, "N", 0.0)
     });
 

@@ -56,4 +56,5 @@ pub mod prompts;
 pub mod quotas;
 pub mod reports;
 pub mod security;
+mod task;
 pub mod users;

@@ -23,9 +23,24 @@ fn main() {
     runtime.block_on(async {
         let emulator = Emulator::builder().record_requests(false).start().await;
         println!("mstr-rest benchmarks (release build, 2 cores shared by client and emulator)\n");
-        overhead(&emulator).await;
-        throughput(&emulator).await;
-        connect_cost(&emulator).await;
+        // `cargo bench --bench client -- connect idle`: only the sections named.
+        let only: Vec<String> = std::env::args()
+            .skip(1)
+            .filter(|a| !a.starts_with("--"))
+            .collect();
+        let run = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
+        if run("overhead") {
+            overhead(&emulator).await;
+        }
+        if run("throughput") {
+            throughput(&emulator).await;
+        }
+        if run("connect") {
+            connect_cost(&emulator).await;
+        }
+        if run("idle") {
+            idle_sessions(&emulator).await;
+        }
     });
 }
 
@@ -250,17 +265,21 @@ async fn connect_cost_with(emulator: &Emulator, store_latency: Duration) {
     };
     let fetch = Arc::new(fetch);
     let cycles = if store_latency.is_zero() { 100 } else { 25 };
-    let connect = |json: JsonSecret| async move {
+    let connect_with = |json: JsonSecret, share: bool| async move {
         let s = AuthenticatedSession::builder()
             .base_url(json.field("base_url"))
             .username(json.field("username"))
             .password(json.field("password"))
+            .session(|b| b.transport(|t| t.share_transport(share)))
             .connect()
             .await
             .unwrap();
         s.close().await.unwrap();
     };
-    let (mut uncached, mut cached_runs) = (Vec::new(), Vec::new());
+    let connect = |json: JsonSecret| connect_with(json, true);
+    // One session kept open, as an application that connects per job keeps one client alive.
+    let _keeper = Session::builder(emulator.base_url()).build().unwrap();
+    let (mut uncached, mut cached_runs, mut own_runs) = (Vec::new(), Vec::new(), Vec::new());
     let shared = JsonSecret::new(cached({
         let f = fetch.clone();
         from_async_fn(move || f())
@@ -277,9 +296,15 @@ async fn connect_cost_with(emulator: &Emulator, store_latency: Duration) {
             connect(shared.clone()).await;
         }
         cached_runs.push(t.elapsed().as_secs_f64() * 1e6 / cycles as f64);
+        let t = Instant::now();
+        for _ in 0..cycles {
+            connect_with(shared.clone(), false).await;
+        }
+        own_runs.push(t.elapsed().as_secs_f64() * 1e6 / cycles as f64);
     }
     let (ulo, umed, uhi) = spread(uncached);
     let (clo, cmed, chi) = spread(cached_runs);
+    let (olo, omed, ohi) = spread(own_runs);
     println!("secret store latency {} ms:", store_latency.as_millis());
     println!(
         "  uncached (one fetch per connect): median {umed:.0} µs (min {ulo:.0}, max {uhi:.0})"
@@ -287,5 +312,76 @@ async fn connect_cost_with(emulator: &Emulator, store_latency: Duration) {
     println!(
         "  cached (one fetch in all):        median {cmed:.0} µs (min {clo:.0}, max {chi:.0})"
     );
+    println!(
+        "  cached, own transport each time:  median {omed:.0} µs (min {olo:.0}, max {ohi:.0})  (share_transport(false): the baseline)"
+    );
     println!("  cached / uncached: {:.2}×", cmed / umed);
+    println!("  shared transport / own transport: {:.2}×", cmed / omed);
+}
+
+/// `VmRSS` from `/proc/self/status`, in KiB (0 where there is no procfs).
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// 1,000 sessions logged in (eight logins at a time) and left idle, all alive at once: what
+/// each costs in memory, with a shared transport and with one of its own. The emulator
+/// runs in this process, so its own record of each login is counted too (the "built, not
+/// logged in" line has none).
+async fn idle_sessions(emulator: &Emulator) {
+    const N: usize = 1_000;
+    println!("\n## {N} idle sessions in one process (RSS growth per session)");
+    // First use of the allocator's arenas and the emulator's maps, outside the figures.
+    let warm: Vec<Session> = (0..100)
+        .map(|_| Session::builder(emulator.base_url()).build().unwrap())
+        .collect();
+    for s in &warm {
+        s.login(Credentials::standard("dave", "hellodave"))
+            .await
+            .unwrap();
+        s.logout().await.unwrap();
+    }
+    drop(warm);
+    for (label, share, login) in [
+        ("built, not logged in, shared transport", true, false),
+        ("logged in, shared transport", true, true),
+        ("logged in, own transport each", false, true),
+    ] {
+        let before = rss_kib();
+        let mut sessions = Vec::with_capacity(N);
+        for _ in 0..N {
+            let session = Session::builder(emulator.base_url())
+                .transport(|t| t.share_transport(share))
+                .build()
+                .unwrap();
+            sessions.push(session);
+        }
+        if login {
+            // Eight logins at a time: the sessions live at once, their requests need not.
+            use futures_util::{StreamExt, TryStreamExt};
+            futures_util::stream::iter(&sessions)
+                .map(|s| s.login(Credentials::standard("dave", "hellodave")))
+                .buffer_unordered(8)
+                .try_collect::<Vec<()>>()
+                .await
+                .unwrap();
+        }
+        let after = rss_kib();
+        let per = (after.saturating_sub(before) as f64) * 1024.0 / N as f64;
+        println!("  {label:<42} {per:>8.0} bytes/session  (RSS {before} -> {after} KiB)");
+        for s in &sessions {
+            if login {
+                s.logout().await.unwrap();
+            }
+        }
+        drop(sessions);
+    }
 }

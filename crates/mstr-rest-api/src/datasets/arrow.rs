@@ -16,7 +16,8 @@ use super::{DataType, DatasetModel, PushSummary, TableSchema, Upload};
 use crate::reports::values::{iso_date, iso_timestamp};
 
 /// Rows converted ahead of the upload.
-const AHEAD: usize = 1024;
+/// Batches read ahead of the upload.
+const AHEAD: usize = 2;
 
 /// The dataset type that holds an Arrow type, `None` for types a dataset cannot hold
 /// (lists, structs, binary, decimals with more digits than a double keeps).
@@ -97,22 +98,30 @@ impl DatasetModel {
 }
 
 /// One row for the upload, or the reason the batches stopped (which fails the push).
+/// A row to push: row `.1` of a batch shared by all its rows, written straight from the
+/// columns into the chunk.
 enum Item {
-    Row(Vec<Value>),
+    Row(Arc<RecordBatch>, usize),
     Failed,
 }
 
 impl Serialize for Item {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
         match self {
-            Item::Row(values) => values.serialize(s),
-            Item::Failed => Err(serde::ser::Error::custom("the batches could not be read")),
+            Item::Row(batch, row) => {
+                let mut seq = s.serialize_seq(Some(batch.num_columns()))?;
+                for column in batch.columns() {
+                    let value = scalar(column.as_ref(), *row).map_err(S::Error::custom)?;
+                    seq.serialize_element(&value)?;
+                }
+                seq.end()
+            }
+            Item::Failed => Err(S::Error::custom("the batches could not be read")),
         }
     }
 }
 
-/// Where the reader thread leaves how it ended: `Some(Ok)` read to the end, `Some(Err)` the
-/// error that stops the push; `None` while it runs, or when it died (a panic).
 type Outcome = Arc<Mutex<Option<Result<()>>>>;
 
 fn settle(outcome: &Outcome, result: Result<()>) {
@@ -144,13 +153,8 @@ impl Upload {
                             DecodeError::new("reading the batches to push failed").with_source(e),
                         )
                     })?;
-                    for row in 0..batch.num_rows() {
-                        if tx
-                            .blocking_send(Item::Row(row_values(&batch, row)?))
-                            .is_err()
-                        {
-                            return Ok(());
-                        }
+                    if tx.blocking_send(Some(Arc::new(batch))).is_err() {
+                        return Ok(());
                     }
                 }
                 Ok(())
@@ -158,16 +162,32 @@ impl Upload {
             let failed = read.is_err();
             settle(&reader_outcome, read);
             if failed {
-                let _ = tx.blocking_send(Item::Failed);
+                let _ = tx.blocking_send(None);
             }
         });
         let ended = Arc::clone(&outcome);
-        let rows = futures_util::stream::unfold(Some(rx), move |rx| {
+        // (the batches, the batch being pushed and its next row)
+        type State = (
+            Option<tokio::sync::mpsc::Receiver<Option<Arc<RecordBatch>>>>,
+            Option<(Arc<RecordBatch>, usize)>,
+        );
+        let start: State = (Some(rx), None);
+        let rows = futures_util::stream::unfold(start, move |(rx, mut current)| {
             let ended = Arc::clone(&ended);
             async move {
                 let mut rx = rx?;
-                if let Some(item) = rx.recv().await {
-                    return Some((item, Some(rx)));
+                loop {
+                    if let Some((batch, row)) = current.take()
+                        && row < batch.num_rows()
+                    {
+                        let item = Item::Row(Arc::clone(&batch), row);
+                        return Some((item, (Some(rx), Some((batch, row.saturating_add(1))))));
+                    }
+                    match rx.recv().await {
+                        Some(Some(batch)) => current = Some((batch, 0)),
+                        Some(None) => return Some((Item::Failed, (None, None))),
+                        None => break,
+                    }
                 }
                 // The reader is gone: read to the end, or died without saying so.
                 let mut slot = ended.lock().unwrap_or_else(PoisonError::into_inner);
@@ -175,7 +195,7 @@ impl Upload {
                     *slot = Some(Err(Error::Worker(WorkerError::new(
                         "the thread reading the batches to push stopped (a panic)",
                     ))));
-                    return Some((Item::Failed, None));
+                    return Some((Item::Failed, (None, None)));
                 }
                 None
             }
@@ -204,34 +224,86 @@ pub fn row_values(batch: &RecordBatch, row: usize) -> Result<Vec<Value>> {
         .collect()
 }
 
+/// One value of a column as a dataset takes it: numbers as numbers, text borrowed from the
+/// column, dates and times in ISO 8601.
+enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Unsigned(u64),
+    Float(f64),
+    Str(&'a str),
+    Text(String),
+}
+
+impl Serialize for Scalar<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Scalar::Null => s.serialize_unit(),
+            Scalar::Bool(b) => s.serialize_bool(*b),
+            Scalar::Int(i) => s.serialize_i64(*i),
+            Scalar::Unsigned(u) => s.serialize_u64(*u),
+            // Not finite: null, as serde_json writes it.
+            Scalar::Float(f) => s.serialize_f64(*f),
+            Scalar::Str(t) => s.serialize_str(t),
+            Scalar::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl From<Scalar<'_>> for Value {
+    fn from(v: Scalar<'_>) -> Value {
+        match v {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => b.into(),
+            Scalar::Int(i) => i.into(),
+            Scalar::Unsigned(u) => u.into(),
+            Scalar::Float(f) => f.into(),
+            Scalar::Str(t) => t.into(),
+            Scalar::Text(t) => t.into(),
+        }
+    }
+}
+
 fn value(column: &dyn Array, row: usize) -> Result<Value> {
+    scalar(column, row).map(Value::from)
+}
+
+fn scalar(column: &dyn Array, row: usize) -> Result<Scalar<'_>> {
     if column.is_null(row) {
-        return Ok(Value::Null);
+        return Ok(Scalar::Null);
     }
     Ok(match column.data_type() {
-        ArrowType::Boolean => Value::Bool(column.as_boolean().value(row)),
-        ArrowType::Int8 => column.as_primitive::<Int8Type>().value(row).into(),
-        ArrowType::Int16 => column.as_primitive::<Int16Type>().value(row).into(),
-        ArrowType::Int32 => column.as_primitive::<Int32Type>().value(row).into(),
-        ArrowType::Int64 => column.as_primitive::<Int64Type>().value(row).into(),
-        ArrowType::UInt8 => column.as_primitive::<UInt8Type>().value(row).into(),
-        ArrowType::UInt16 => column.as_primitive::<UInt16Type>().value(row).into(),
-        ArrowType::UInt32 => column.as_primitive::<UInt32Type>().value(row).into(),
-        ArrowType::UInt64 => column.as_primitive::<UInt64Type>().value(row).into(),
-        ArrowType::Float16 => f64::from(column.as_primitive::<Float16Type>().value(row)).into(),
-        ArrowType::Float32 => f64::from(column.as_primitive::<Float32Type>().value(row)).into(),
-        ArrowType::Float64 => column.as_primitive::<Float64Type>().value(row).into(),
-        ArrowType::Utf8 => column.as_string::<i32>().value(row).into(),
-        ArrowType::LargeUtf8 => column.as_string::<i64>().value(row).into(),
-        ArrowType::Utf8View => column.as_string_view().value(row).into(),
-        ArrowType::Date32 => iso_date(column.as_primitive::<Date32Type>().value(row)).into(),
-        ArrowType::Date64 => date(
+        ArrowType::Boolean => Scalar::Bool(column.as_boolean().value(row)),
+        ArrowType::Int8 => Scalar::Int(column.as_primitive::<Int8Type>().value(row).into()),
+        ArrowType::Int16 => Scalar::Int(column.as_primitive::<Int16Type>().value(row).into()),
+        ArrowType::Int32 => Scalar::Int(column.as_primitive::<Int32Type>().value(row).into()),
+        ArrowType::Int64 => Scalar::Int(column.as_primitive::<Int64Type>().value(row)),
+        ArrowType::UInt8 => Scalar::Unsigned(column.as_primitive::<UInt8Type>().value(row).into()),
+        ArrowType::UInt16 => {
+            Scalar::Unsigned(column.as_primitive::<UInt16Type>().value(row).into())
+        }
+        ArrowType::UInt32 => {
+            Scalar::Unsigned(column.as_primitive::<UInt32Type>().value(row).into())
+        }
+        ArrowType::UInt64 => Scalar::Unsigned(column.as_primitive::<UInt64Type>().value(row)),
+        ArrowType::Float16 => {
+            Scalar::Float(f64::from(column.as_primitive::<Float16Type>().value(row)))
+        }
+        ArrowType::Float32 => {
+            Scalar::Float(f64::from(column.as_primitive::<Float32Type>().value(row)))
+        }
+        ArrowType::Float64 => Scalar::Float(column.as_primitive::<Float64Type>().value(row)),
+        ArrowType::Utf8 => Scalar::Str(column.as_string::<i32>().value(row)),
+        ArrowType::LargeUtf8 => Scalar::Str(column.as_string::<i64>().value(row)),
+        ArrowType::Utf8View => Scalar::Str(column.as_string_view().value(row)),
+        ArrowType::Date32 => Scalar::Text(iso_date(column.as_primitive::<Date32Type>().value(row))),
+        ArrowType::Date64 => Scalar::Text(date(
             column
                 .as_primitive::<Date64Type>()
                 .value(row)
                 .div_euclid(86_400_000),
-        )?
-        .into(),
+        )?),
         ArrowType::Timestamp(unit, _) => {
             let ms = match unit {
                 TimeUnit::Second => column
@@ -250,7 +322,7 @@ fn value(column: &dyn Array, row: usize) -> Result<Value> {
                     .value(row)
                     .div_euclid(1_000_000),
             };
-            iso_timestamp(ms).into()
+            Scalar::Text(iso_timestamp(ms))
         }
         other => {
             return Err(Error::config(format!(

@@ -5,6 +5,7 @@ use std::fmt;
 use base64::Engine as _;
 use mstr_rest_session::{Error, Result};
 use serde::Serialize;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// Builds one chunk: the JSON array of row arrays, written row by row, then base64-encoded.
 ///
@@ -42,24 +43,33 @@ impl ChunkEncoder {
     /// [`Error::Config`] when the row does not serialize to a JSON array, or has the wrong
     /// number of values; the chunk is then unchanged.
     pub fn push<R: Serialize + ?Sized>(&mut self, row: &R) -> Result<()> {
-        let value = serde_json::to_value(row)
+        let before = self.json.len();
+        let written = self.write(row);
+        if written.is_err() {
+            self.json.truncate(before);
+        }
+        written
+    }
+
+    /// Writes the row straight into the chunk, then reads back what it wrote to check its
+    /// shape: no tree of values per row.
+    fn write<R: Serialize + ?Sized>(&mut self, row: &R) -> Result<()> {
+        self.json.push(if self.rows == 0 { b'[' } else { b',' });
+        let start = self.json.len();
+        serde_json::to_writer(&mut self.json, row)
             .map_err(|e| Error::config(format!("a row could not be serialized: {e}")))?;
-        let Some(values) = value.as_array() else {
+        let Ok(Width(Some(values))) = serde_json::from_slice::<Width>(&self.json[start..]) else {
             return Err(Error::config(
                 "a pushed row must serialize to a JSON array of values, one per column",
             ));
         };
         if let Some(columns) = self.columns
-            && values.len() != columns
+            && values != columns
         {
             return Err(Error::config(format!(
-                "a pushed row has {} values but the table has {columns} columns",
-                values.len()
+                "a pushed row has {values} values but the table has {columns} columns"
             )));
         }
-        self.json.push(if self.rows == 0 { b'[' } else { b',' });
-        serde_json::to_writer(&mut self.json, &value)
-            .map_err(|e| Error::config(format!("a row could not be serialized: {e}")))?;
         self.rows = self.rows.saturating_add(1);
         Ok(())
     }
@@ -85,6 +95,58 @@ impl ChunkEncoder {
         self.json.clear();
         self.rows = 0;
         data
+    }
+}
+
+/// How many values a JSON array holds (`None` for anything but an array), read without
+/// keeping them.
+struct Width(Option<usize>);
+
+impl<'de> serde::Deserialize<'de> for Width {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Width;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Width, A::Error> {
+                let mut n = 0usize;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    n = n.saturating_add(1);
+                }
+                Ok(Width(Some(n)))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Width, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Width(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Width, E> {
+                Ok(Width(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<Width, E> {
+                Ok(Width(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<Width, E> {
+                Ok(Width(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Width, E> {
+                Ok(Width(None))
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<Width, E> {
+                Ok(Width(None))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Width, E> {
+                Ok(Width(None))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 

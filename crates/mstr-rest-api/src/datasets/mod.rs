@@ -8,7 +8,8 @@
 //! poll fails, the upload session is deleted so the dataset stays as it was.
 //!
 //! [`Upload::push`] takes an async [`Stream`](futures_util::Stream) of rows and holds at most
-//! one encoded chunk at a time, so a million rows never sit in memory.
+//! two encoded chunks — the one being uploaded and the one being filled — so a million rows
+//! never sit in memory.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> mstr_rest_session::Result<()> {

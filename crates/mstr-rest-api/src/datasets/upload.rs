@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::task::Task;
 use futures_util::{Stream, StreamExt};
 use mstr_rest_core::{Method, RequestBuilder};
 use mstr_rest_error::DeadlineError;
@@ -293,8 +294,8 @@ impl<S> Upload<S> {
 impl Upload {
     /// Opens an upload session, sends the rows in chunks, publishes, and polls until the
     /// server reports status 1. Each row must serialize to a JSON array, one value per
-    /// column in the table's order (dates as ISO-8601 strings). At most one chunk is held
-    /// in memory. On any failure after the session opened, the session is deleted (the
+    /// column in the table's order (dates as ISO-8601 strings). Chunks are uploaded one at
+    /// a time, in order, while the next is encoded: at most two are held in memory. On any failure after the session opened, the session is deleted (the
     /// dataset keeps its previous rows) and the first error is returned.
     ///
     /// # Errors
@@ -391,33 +392,44 @@ impl Upload {
         let mut chunk = ChunkEncoder::new(self.columns);
         let mut sent_rows = 0u64;
         let mut chunks = 0u32;
+        // One chunk on the wire while the next is encoded: uploads stay one at a time and in
+        // order, and a failed one stops the push at the next chunk (its task is aborted if
+        // the push is dropped).
+        let mut in_flight: Option<Task<u64>> = None;
         while let Some(row) = rows.next().await {
             chunk.push(&row)?;
             if chunk.rows() >= self.chunk_rows {
-                let sent = self.put(sid, chunks.saturating_add(1), &mut chunk).await?;
-                sent_rows = sent_rows.saturating_add(sent);
+                if let Some(previous) = in_flight.take() {
+                    sent_rows = sent_rows.saturating_add(previous.await?);
+                }
                 chunks = chunks.saturating_add(1);
+                in_flight = Some(self.put(sid, chunks, &mut chunk)?);
             }
         }
+        if let Some(previous) = in_flight.take() {
+            sent_rows = sent_rows.saturating_add(previous.await?);
+        }
         if !chunk.is_empty() {
-            let sent = self.put(sid, chunks.saturating_add(1), &mut chunk).await?;
-            sent_rows = sent_rows.saturating_add(sent);
             chunks = chunks.saturating_add(1);
+            sent_rows = sent_rows.saturating_add(self.put(sid, chunks, &mut chunk)?.await?);
         }
         self.request(Method::POST, sid, "/publish")?.send().await?;
         let polls = self.wait_published(sid).await?;
         Ok((sent_rows, chunks, polls))
     }
 
-    async fn put(&self, sid: &str, index: u32, chunk: &mut ChunkEncoder) -> Result<u64> {
+    /// Uploads the chunk as number `index`, on a task of its own; the task gives its rows.
+    fn put(&self, sid: &str, index: u32, chunk: &mut ChunkEncoder) -> Result<Task<u64>> {
         let rows = u64::try_from(chunk.rows()).unwrap_or(u64::MAX);
         let body = json!({ "tableName": self.table, "index": index, "data": chunk.finish() });
-        self.request(Method::PUT, sid, "")?
-            .json(&body)
-            .send()
-            .instrument(tracing::debug_span!("mstr_rest.push.chunk", index, rows))
-            .await?;
-        Ok(rows)
+        let request = self.request(Method::PUT, sid, "")?.json(&body);
+        Ok(Task(tokio::spawn(
+            async move {
+                request.send().await?;
+                Ok(rows)
+            }
+            .instrument(tracing::debug_span!("mstr_rest.push.chunk", index, rows)),
+        )))
     }
 
     async fn wait_published(&self, sid: &str) -> Result<u32> {

@@ -1,17 +1,14 @@
 //! [`ReportQuery`] (what to ask for) and [`Instance`] (a report instance on the server, with its
 //! first page), and the parallel, ordered page stream behind both.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::task::Task;
 use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use tokio::task::JoinHandle;
 
 use mstr_rest_core::{Method, RequestBuilder};
 use mstr_rest_error::DeadlineError;
@@ -1485,25 +1482,4 @@ pub(crate) fn span_starts(
     std::iter::successors(Some(first), move |&offset| offset.checked_add(stride))
         .take_while(move |&offset| offset < total)
         .map(move |offset| (offset, stride.min(total.saturating_sub(offset))))
-}
-
-/// A spawned task that is aborted when dropped, so a dropped stream stops its fetches.
-struct Task<T>(JoinHandle<Result<T>>);
-
-impl<T> Future for Task<T> {
-    type Output = Result<T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
-            Ok(result) => result,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(_) => Err(Error::decode("a page task was cancelled")),
-        })
-    }
-}
-
-impl<T> Drop for Task<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
