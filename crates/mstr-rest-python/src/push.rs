@@ -75,6 +75,15 @@ pub(crate) struct Pushed {
     chunks: u32,
 }
 
+/// One wait of `publish_poll`, in seconds.
+fn seconds(which: &str, s: f64) -> PyResult<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(s).map_err(|_| {
+        PyValueError::new_err(format!(
+            "publish_poll: the {which} wait is {s} seconds; give a number of seconds >= 0, e.g. (0.1, 2.0)"
+        ))
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn push<'py>(
     py: Python<'py>,
@@ -87,8 +96,12 @@ pub(crate) fn push<'py>(
     update_policy: &str,
     key: Vec<String>,
     chunk_rows: Option<usize>,
+    publish_poll: Option<(f64, f64)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let update_policy = policy(update_policy)?;
+    let publish_poll = publish_poll
+        .map(|(first, max)| Ok::<_, PyErr>((seconds("first", first)?, seconds("max", max)?)))
+        .transpose()?;
     if dataset_name.is_some() == dataset_id.is_some() {
         return Err(PyValueError::new_err(
             "pass dataset_name (a new dataset) or dataset_id (an existing one), not both",
@@ -120,6 +133,9 @@ pub(crate) fn push<'py>(
         let mut upload = dataset.upload(table).policy(update_policy);
         if let Some(rows) = chunk_rows {
             upload = upload.chunk_rows(rows);
+        }
+        if let Some((first, max)) = publish_poll {
+            upload = upload.publish_poll(first, max);
         }
         let summary = upload.push_batches(reader).await?;
         Ok(Pushed {

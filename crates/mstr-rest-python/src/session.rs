@@ -295,7 +295,7 @@ impl Session {
     }
 
     /// Pushes Arrow IPC stream bytes (an iterator of `bytes`) into a dataset table.
-    #[pyo3(signature = (ipc_chunks, *, table, project_id, dataset_name=None, dataset_id=None, policy="replace", key=None, chunk_rows=None))]
+    #[pyo3(signature = (ipc_chunks, *, table, project_id, dataset_name=None, dataset_id=None, policy="replace", key=None, chunk_rows=None, publish_poll=None))]
     #[allow(clippy::too_many_arguments)]
     fn push<'py>(
         &self,
@@ -308,6 +308,7 @@ impl Session {
         policy: &str,
         key: Option<Vec<String>>,
         chunk_rows: Option<usize>,
+        publish_poll: Option<(f64, f64)>,
     ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         crate::push::push(
             py,
@@ -320,6 +321,7 @@ impl Session {
             policy,
             key.unwrap_or_default(),
             chunk_rows,
+            publish_poll,
         )
     }
 }

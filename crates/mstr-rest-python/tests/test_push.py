@@ -74,3 +74,11 @@ def test_what_cannot_be_pushed_is_named(session):
         session.push("Bad", "T", pa.table({"a": [1]}), project_id=PROJECT_ID, policy="merge")
     with pytest.raises(exceptions.MSTRConfigError, match="key column"):
         session.push("Bad", "T", pa.table({"a": [1]}), project_id=PROJECT_ID, key=["b"])
+
+
+def test_publish_poll_is_checked_and_used(session, emulator):
+    for bad in [(-1, 2.0), (0.1, float("nan")), (0.1, float("inf"))]:
+        with pytest.raises(ValueError, match="publish_poll"):
+            session.push("Bad", "T", pa.table({"a": [1]}), project_id=PROJECT_ID, publish_poll=bad)
+    result = session.push("Fast", "T", pa.table({"a": [1, 2]}), project_id=PROJECT_ID, publish_poll=(0.001, 0.001))
+    assert emulator.dataset_rows(result["dataset_id"], "T") == [[1], [2]]

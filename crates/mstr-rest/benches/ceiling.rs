@@ -9,13 +9,15 @@
 //! * ceiling (b), the decoder: the same pages decoded from memory with no network, one page
 //!   per task on every core (`Page::parse` + `rows()` / `record_batch()`);
 //! * mstr-rest's `.rows()`, `.record_batches()` and `.write_csv()` (into a sink) at
-//!   concurrency 1, 4 and 8, as a fraction of the lower ceiling.
+//!   concurrency 1, 4 and 8, as a fraction of the lower ceiling;
+//! * mstr-rest's `push` of 1,000,000 rows into a sink that takes each chunk unread: the
+//!   client's own limit, which the data benchmark's push (into the emulator) is held to.
 //!
 //! Not a timed test: it prints figures, it does not assert them.
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{peak_rss_kib, runtime};
+use support::{peak_rss_kib, push_client, runtime};
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -43,6 +45,8 @@ const FIELDS: &str = "-data.metricValues.extras,-data.metricValues.formatted";
 const CONCURRENCY: [usize; 3] = [1, 4, 8];
 const REPEATS: usize = 3;
 const API: &str = "/MicroStrategyLibrary/api/";
+/// Rows per pushed chunk, as in the data benchmark.
+const PUSH_CHUNK: usize = 100_000;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -53,6 +57,7 @@ fn main() {
         "--download" => download(arg(1), arg(2).parse().expect("a concurrency")),
         "--decode" => decode(arg(1), arg(2)),
         "--client" => client(arg(1), arg(2), arg(3).parse().expect("a concurrency")),
+        "--push" => push_client(arg(1), PROJECT, ROWS, PUSH_CHUNK),
         _ => orchestrate(),
     }
 }
@@ -171,6 +176,31 @@ fn pages(emulator: &str) {
                     },
                 ),
             )
+            // The push sink: takes every chunk's bytes and looks at none of them.
+            .route(
+                &format!("{API}datasets/models"),
+                post(|| async { axum::Json(serde_json::json!({"id": "D", "name": "Bench"})) }),
+            )
+            .route(
+                &format!("{API}datasets/{{id}}/uploadSessions"),
+                post(|| async { axum::Json(serde_json::json!({"uploadSessionId": "S"})) }),
+            )
+            .route(
+                &format!("{API}datasets/{{id}}/uploadSessions/{{sid}}"),
+                axum::routing::put(|body: Bytes| async move {
+                    drop(body);
+                    StatusCode::OK
+                }),
+            )
+            .route(
+                &format!("{API}datasets/{{id}}/uploadSessions/{{sid}}/publish"),
+                post(|| async { StatusCode::OK }),
+            )
+            .route(
+                &format!("{API}datasets/{{id}}/uploadSessions/{{sid}}/publishStatus"),
+                get(|| async { axum::Json(serde_json::json!({"status": 1})) }),
+            )
+            .layer(axum::extract::DefaultBodyLimit::disable())
             .with_state(pages);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -427,6 +457,12 @@ fn orchestrate() {
                 rate / lower
             ));
         }
+    }
+    // The push's ceiling is the client alone: a sink that takes the chunks unread.
+    if let Some((rate, _)) = figure("mstr-rest push into a sink", &me, &["--push", &base]) {
+        lines.push(format!(
+            "push                best {rate:>9.0} rows/s into a sink that reads no chunk (the client's own limit)"
+        ));
     }
     println!();
     for line in lines {

@@ -13,7 +13,7 @@
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{peak_rss_kib, runtime};
+use support::{peak_rss_kib, push_client, runtime};
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -42,7 +42,12 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("--serve") => serve(),
         Some("--client") => client(&args[1], &args[2], args[3].parse().expect("a concurrency")),
-        Some("--push-client") => push_client(&args[1], args[2].parse().expect("a row count")),
+        Some("--push-client") => push_client(
+            &args[1],
+            PROJECT,
+            args[2].parse().expect("a row count"),
+            PUSH_CHUNK,
+        ),
         _ => orchestrate(),
     }
 }
@@ -99,51 +104,6 @@ const PUSH_CHUNK: usize = 100_000;
 /// The push sizes: memory must not grow with the row count.
 const PUSH_ROWS: [u64; 2] = [100_000, 1_000_000];
 
-/// One push run: a model, then `ROWS` generated rows `(id, name, revenue)` pushed; prints
-/// `rows seconds peak_rss_kib`.
-fn push_client(base_url: &str, rows: u64) {
-    use mstr_rest::datasets::{DataType, DatasetModel, DatasetsApi, TableSchema};
-    let (pushed, seconds) = runtime().block_on(async {
-        let session = Session::builder(base_url).build().expect("a session");
-        session
-            .login(Credentials::standard("dave", "hellodave"))
-            .await
-            .expect("login");
-        let started = Instant::now();
-        let model = DatasetModel::new("Bench")
-            .table(
-                TableSchema::new("T")
-                    .column("Id", DataType::BigInteger)
-                    .column("Name", DataType::String)
-                    .column("Revenue", DataType::Double),
-            )
-            .attribute_column("Id", "T", "Id")
-            .attribute_column("Name", "T", "Name")
-            .metric_column("Revenue", "T", "Revenue");
-        let dataset = session
-            .datasets(PROJECT)
-            .create(&model)
-            .await
-            .expect("a dataset");
-        let generated =
-            futures_util::stream::iter((0..rows).map(|i| (i, format!("n{i}"), i as f64 * 0.5)));
-        let summary = dataset
-            .upload("T")
-            .chunk_rows(PUSH_CHUNK)
-            // the emulator answers "running" a fixed number of times, and the Python loops
-            // poll without pausing: poll as fast, so the figure is the upload's
-            .publish_poll(
-                std::time::Duration::from_millis(1),
-                std::time::Duration::from_millis(1),
-            )
-            .push(generated)
-            .await
-            .expect("the push");
-        (summary.rows, started.elapsed().as_secs_f64())
-    });
-    println!("{pushed} {seconds} {}", peak_rss_kib());
-}
-
 struct Run {
     rows_per_sec: f64,
     peak_kib: u64,
@@ -191,6 +151,28 @@ fn report(label: &str, rows: u64, runs: &[Run]) -> Option<(f64, u64)> {
         peak as f64 / 1024.0
     );
     Some((median, peak))
+}
+
+/// `rate` as a multiple of another figure's rows/s (`n/a` when there is none).
+fn times(rate: f64, other: Option<(f64, u64)>) -> String {
+    other.map_or("n/a".to_owned(), |(o, _)| format!("{:.1}x", rate / o))
+}
+
+/// Runs `benches/{script} {args}` under `python` `repeats` times; the median line's figure.
+fn script_fig(
+    python: Option<&str>,
+    label: &str,
+    script: &str,
+    args: &[&str],
+    rows: u64,
+    repeats: usize,
+) -> Option<(f64, u64)> {
+    let python = python?;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/").to_owned() + script;
+    let runs: Vec<Run> = (0..repeats)
+        .filter_map(|_| measure(Command::new(python).arg(&script).args(args), rows))
+        .collect();
+    report(label, rows, &runs)
 }
 
 fn python_venv() -> Option<String> {
@@ -251,7 +233,6 @@ fn orchestrate() {
     let base_url = line.trim().to_owned();
     let python = python_venv();
     let package = python.as_deref().is_some_and(python_package);
-    let scripts = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/");
 
     println!(
         "mstr-rest data benchmark: default-grid report (2 attributes x 2 forms, 2 metrics), page size {PAGE_SIZE},\n\
@@ -285,24 +266,11 @@ fn orchestrate() {
                 best_rust = Some(fig);
             }
         }
+        let page_size = PAGE_SIZE.to_string();
         let python_fig = |label: &str, script: &str, extra: &[&str], repeats: usize| {
-            let python = python.as_ref()?;
-            let runs: Vec<Run> = (0..repeats)
-                .filter_map(|_| {
-                    measure(
-                        Command::new(python)
-                            .args([
-                                &format!("{scripts}{script}"),
-                                &base_url,
-                                id,
-                                &PAGE_SIZE.to_string(),
-                            ])
-                            .args(extra),
-                        rows,
-                    )
-                })
-                .collect();
-            report(label, rows, &runs)
+            let mut args = vec![base_url.as_str(), id, page_size.as_str()];
+            args.extend_from_slice(extra);
+            script_fig(python.as_deref(), label, script, &args, rows, repeats)
         };
         let bare = python_fig("python bare loop", "data_bare_loop.py", &[], REPEATS);
         let mstrio = python_fig(
@@ -338,13 +306,10 @@ fn orchestrate() {
     println!();
     for (rows, rust, bare, mstrio) in summary {
         let Some((rust, peak)) = rust else { continue };
-        let ratio = |other: Option<(f64, u64)>| {
-            other.map_or("n/a".to_owned(), |(o, _)| format!("{:.1}x", rust / o))
-        };
         println!(
             "{rows:>9} rows: best mstr-rest median is {} mstrio-py and {} the bare loop; peak RSS {:.1} MiB",
-            ratio(mstrio),
-            ratio(bare),
+            times(rust, mstrio),
+            times(rust, bare),
             peak as f64 / 1024.0
         );
     }
@@ -369,21 +334,8 @@ fn orchestrate() {
             .collect();
         let rust = report("mstr-rest push", rows, &rust);
         let push_fig = |label: &str, script: &str, repeats: usize| {
-            let python = python.as_ref()?;
-            let runs: Vec<Run> = (0..repeats)
-                .filter_map(|_| {
-                    measure(
-                        Command::new(python).args([
-                            &format!("{scripts}{script}"),
-                            &base_url,
-                            &n,
-                            &chunk,
-                        ]),
-                        rows,
-                    )
-                })
-                .collect();
-            report(label, rows, &runs)
+            let args = [base_url.as_str(), n.as_str(), chunk.as_str()];
+            script_fig(python.as_deref(), label, script, &args, rows, repeats)
         };
         let ours = if package {
             push_fig("mstr_rest push (pandas)", "push_mstr_rest.py", REPEATS)
@@ -401,13 +353,10 @@ fn orchestrate() {
     for (rows, rust, ours, bare, mstrio) in push_summary {
         for (label, fig) in [("mstr-rest push", rust), ("mstr_rest push (pandas)", ours)] {
             let Some((rate, peak)) = fig else { continue };
-            let times = |other: Option<(f64, u64)>| {
-                other.map_or("n/a".to_owned(), |(o, _)| format!("{:.1}x", rate / o))
-            };
             println!(
                 "{rows:>9} rows: {label} is {} mstrio-py and {} the bare loop; peak RSS {:.1} MiB",
-                times(mstrio),
-                times(bare),
+                times(rate, mstrio),
+                times(rate, bare),
                 peak as f64 / 1024.0
             );
         }
@@ -415,16 +364,13 @@ fn orchestrate() {
     for (rows, arrow, pandas, bare, mstrio) in package_summary {
         for (label, fig) in [(".to_arrow()", arrow), (".to_pandas()", pandas)] {
             let Some((rate, peak)) = fig else { continue };
-            let times = |other: Option<(f64, u64)>| {
-                other.map_or("n/a".to_owned(), |(o, _)| format!("{:.1}x", rate / o))
-            };
             let rss = mstrio.map_or("n/a".to_owned(), |(_, m)| {
                 format!("1/{:.1}", m as f64 / peak.max(1) as f64)
             });
             println!(
                 "{rows:>9} rows: mstr_rest {label} is {} mstrio-py and {} the bare loop; peak RSS {:.1} MiB, {rss} of mstrio-py's",
-                times(mstrio),
-                times(bare),
+                times(rate, mstrio),
+                times(rate, bare),
                 peak as f64 / 1024.0
             );
         }

@@ -114,6 +114,7 @@ class Session:
         policy: str = "replace",
         key: Optional[list[str]] = None,
         chunk_rows: Optional[int] = None,
+        publish_poll: Optional[tuple[float, float]] = None,
     ) -> dict[str, Any]: ...
 
 class Secret:

@@ -412,6 +412,7 @@ class MSTRRESTSession:
         dataset_id: Optional[str] = None,
         key: Optional[Iterable[str]] = None,
         chunk_rows: Optional[int] = None,
+        publish_poll: Optional[tuple[float, float]] = None,
     ) -> dict:
         """Pushes ``data`` — a pyarrow Table, RecordBatch or RecordBatchReader, a pandas or
         polars DataFrame, anything with ``__arrow_c_stream__``, or an iterator of batches —
@@ -419,7 +420,9 @@ class MSTRRESTSession:
         become metrics, the others and ``key`` attributes), or of the existing
         ``dataset_id`` (pass ``None`` as the name). Streamed in chunks; published and
         waited for. ``policy``: replace, add, update or upsert. Returns ``{"dataset_id",
-        "rows", "chunks"}``. All or nothing: a failure leaves the dataset as it was."""
+        "rows", "chunks"}``. All or nothing: a failure leaves the dataset as it was.
+        ``publish_poll=(first, max)``: the publish status is polled after ``first`` seconds,
+        the waits doubling up to ``max`` (default ``(0.1, 2.0)``)."""
         pid = self._project(project_id, project, needed=True)
         return self._session().push(
             ipc_chunks(data),
@@ -430,6 +433,7 @@ class MSTRRESTSession:
             policy=policy,
             key=None if key is None else list(key),
             chunk_rows=chunk_rows,
+            publish_poll=publish_poll,
         )
 
 

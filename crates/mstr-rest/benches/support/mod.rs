@@ -1,5 +1,5 @@
-//! What the data and ceiling benchmarks share: each client process's runtime and its own
-//! peak memory.
+//! What the data and ceiling benchmarks share: each client process's runtime, its own
+//! peak memory, and the push figure.
 
 /// Two workers, as on the CI machine's two cores.
 pub(crate) fn runtime() -> tokio::runtime::Runtime {
@@ -21,4 +21,51 @@ pub(crate) fn peak_rss_kib() -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// A child process's figure: creates a 3-column dataset (Id, Name, Revenue) at `base_url`
+/// and pushes `rows` generated rows in chunks of `chunk`, published and waited for; prints
+/// `rows seconds peak_kib`.
+pub(crate) fn push_client(base_url: &str, project: &str, rows: u64, chunk: usize) {
+    use mstr_rest::datasets::{DataType, DatasetModel, DatasetsApi, TableSchema};
+    use mstr_rest::{Credentials, Session};
+    let (pushed, seconds) = runtime().block_on(async {
+        let session = Session::builder(base_url).build().expect("a session");
+        session
+            .login(Credentials::standard("dave", "hellodave"))
+            .await
+            .expect("login");
+        let started = std::time::Instant::now();
+        let model = DatasetModel::new("Bench")
+            .table(
+                TableSchema::new("T")
+                    .column("Id", DataType::BigInteger)
+                    .column("Name", DataType::String)
+                    .column("Revenue", DataType::Double),
+            )
+            .attribute_column("Id", "T", "Id")
+            .attribute_column("Name", "T", "Name")
+            .metric_column("Revenue", "T", "Revenue");
+        let dataset = session
+            .datasets(project)
+            .create(&model)
+            .await
+            .expect("a dataset");
+        let generated =
+            futures_util::stream::iter((0..rows).map(|i| (i, format!("n{i}"), i as f64 * 0.5)));
+        let summary = dataset
+            .upload("T")
+            .chunk_rows(chunk)
+            // the emulator answers "running" a fixed number of times, and the Python loops
+            // poll without pausing: poll as fast, so the figure is the upload's
+            .publish_poll(
+                std::time::Duration::from_millis(1),
+                std::time::Duration::from_millis(1),
+            )
+            .push(generated)
+            .await
+            .expect("the push");
+        (summary.rows, started.elapsed().as_secs_f64())
+    });
+    println!("{pushed} {seconds} {}", peak_rss_kib());
 }
