@@ -17,7 +17,7 @@
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{peak_rss_kib, push_client, runtime};
+use support::{Run, measure, peak_rss_kib, push_client, runtime};
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -324,40 +324,10 @@ fn client(base: &str, mode: &str, concurrency: usize) {
     println!("{rows} {seconds} {}", peak_rss_kib());
 }
 
-struct Run {
-    rows_per_sec: f64,
-    peak_kib: u64,
-    bytes: Option<u64>,
-}
-
-fn measure(command: &mut Command) -> Option<Run> {
-    let out = command.output().expect("the child starts");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let f: Vec<&str> = text.split_whitespace().collect();
-    if !out.status.success() || f.len() < 3 {
-        println!(
-            "  run failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        );
-        return None;
-    }
-    let rows: u64 = f[0].parse().ok()?;
-    assert_eq!(rows, ROWS, "every row must arrive");
-    let seconds: f64 = f[1].parse().ok()?;
-    Some(Run {
-        rows_per_sec: rows as f64 / seconds,
-        peak_kib: f[2].parse().ok()?,
-        bytes: f.get(3).and_then(|b| b.parse().ok()),
-    })
-}
-
 /// The median run's rows/s, the peak RSS, and bytes/s when the runs counted bytes.
 fn figure(label: &str, me: &std::path::Path, args: &[&str]) -> Option<(f64, u64)> {
     let mut runs: Vec<Run> = (0..REPEATS)
-        .filter_map(|_| measure(Command::new(me).args(args)))
+        .filter_map(|_| measure(Command::new(me).args(args), ROWS))
         .collect();
     if runs.is_empty() {
         println!("{label:<34} (no figures)");

@@ -13,7 +13,7 @@
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{peak_rss_kib, push_client, runtime};
+use support::{Run, measure, peak_rss_kib, push_client, runtime};
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -103,35 +103,6 @@ fn client(base_url: &str, report: &str, concurrency: usize) {
 const PUSH_CHUNK: usize = 100_000;
 /// The push sizes: memory must not grow with the row count.
 const PUSH_ROWS: [u64; 2] = [100_000, 1_000_000];
-
-struct Run {
-    rows_per_sec: f64,
-    peak_kib: u64,
-}
-
-/// Runs a client command that prints `rows seconds peak_kib`; checks the row count.
-fn measure(command: &mut Command, expected_rows: u64) -> Option<Run> {
-    let out = command.output().expect("the client starts");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let fields: Vec<&str> = text.split_whitespace().collect();
-    if !out.status.success() || fields.len() != 3 {
-        println!(
-            "  client failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        );
-        return None;
-    }
-    let rows: u64 = fields[0].parse().ok()?;
-    assert_eq!(rows, expected_rows, "every row must arrive");
-    let seconds: f64 = fields[1].parse().ok()?;
-    Some(Run {
-        rows_per_sec: rows as f64 / seconds,
-        peak_kib: fields[2].parse().ok()?,
-    })
-}
 
 fn spread(mut xs: Vec<f64>) -> (f64, f64, f64) {
     xs.sort_by(f64::total_cmp);

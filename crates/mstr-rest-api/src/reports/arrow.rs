@@ -32,7 +32,7 @@ fn arrow_type(kind: ValueType) -> DataType {
 /// one field per attribute form typed by its `dataType` (`Int64`, `Float64`, `Date32`,
 /// `Time32(ms)`, `Timestamp(ms)`, else `Utf8`), then one per metric (`Int64` for integer
 /// metrics, else `Float64`). A subtotal row's label (`Total`) in a column that is not text is
-/// null there; [`Row::is_subtotal`] is the way to tell such rows.
+/// null there; [`Row::is_subtotal`](super::Row::is_subtotal) is the way to tell such rows.
 pub fn schema(columns: &Columns) -> SchemaRef {
     let headers = columns.headers();
     let kinds = columns
@@ -54,26 +54,14 @@ fn attribute_array(parts: &[Flat], u: usize, f: usize, kind: ValueType) -> Array
     // One typed array per declared type: the elements' values of that variant, null for
     // anything else (a null, or a subtotal's `Total` label in a column that is not text).
     macro_rules! typed {
-        ($variant:ident, $array:ty) => {{
-            let by_element: Vec<Vec<_>> = parts
-                .iter()
-                .map(|part| {
-                    part.element_values(u, f)
-                        .map(|text| match text.and_then(|t| values::parse(kind, t)) {
-                            Some(Cell::$variant(v)) => Some(v),
-                            _ => None,
-                        })
-                        .collect()
-                })
-                .collect();
-            Arc::new(
-                parts
-                    .iter()
-                    .zip(&by_element)
-                    .flat_map(|(part, values)| part.row_elements(u).map(move |e| values[e]))
-                    .collect::<$array>(),
-            )
-        }};
+        ($variant:ident, $array:ty) => {
+            Arc::new(gather::<_, $array>(parts, u, f, |text| {
+                match text.and_then(|t| values::parse(kind, t)) {
+                    Some(Cell::$variant(v)) => Some(v),
+                    _ => None,
+                }
+            }))
+        };
     }
     match kind {
         ValueType::Integer => typed!(Integer, Int64Array),
@@ -81,20 +69,27 @@ fn attribute_array(parts: &[Flat], u: usize, f: usize, kind: ValueType) -> Array
         ValueType::Date => typed!(Date, Date32Array),
         ValueType::Time => typed!(Time, Time32MillisecondArray),
         ValueType::Timestamp => typed!(Timestamp, TimestampMillisecondArray),
-        _ => {
-            let by_element: Vec<Vec<Option<&str>>> = parts
-                .iter()
-                .map(|part| part.element_values(u, f).collect())
-                .collect();
-            Arc::new(
-                parts
-                    .iter()
-                    .zip(&by_element)
-                    .flat_map(|(part, values)| part.row_elements(u).map(move |e| values[e]))
-                    .collect::<StringArray>(),
-            )
-        }
+        _ => Arc::new(gather::<_, StringArray>(parts, u, f, |text| text)),
     }
+}
+
+/// Column `f` of unit `u` over every part's rows: each element's text read with `read` once
+/// per page, then one value per row.
+fn gather<'a, T: Copy, A: FromIterator<Option<T>>>(
+    parts: &'a [Flat],
+    u: usize,
+    f: usize,
+    read: impl Fn(Option<&'a str>) -> Option<T>,
+) -> A {
+    let by_element: Vec<Vec<Option<T>>> = parts
+        .iter()
+        .map(|part| part.element_values(u, f).map(&read).collect())
+        .collect();
+    parts
+        .iter()
+        .zip(&by_element)
+        .flat_map(|(part, values)| part.row_elements(u).map(move |e| values[e]))
+        .collect()
 }
 
 /// The pages' rows as one batch, built from the decoded columns without making rows.

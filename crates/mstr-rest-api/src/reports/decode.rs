@@ -1065,11 +1065,13 @@ impl Flat {
     }
 
     /// Per row: its element index for unit `u`.
+    #[cfg(feature = "arrow")]
     pub(crate) fn row_elements(&self, u: usize) -> impl Iterator<Item = usize> + '_ {
         (0..self.len()).map(move |r| self.element(r, u))
     }
 
     /// Per row: the raw value of metric `m`.
+    #[cfg(feature = "arrow")]
     pub(crate) fn metric_values(&self, m: usize) -> impl Iterator<Item = Option<f64>> + '_ {
         self.metrics
             .iter()

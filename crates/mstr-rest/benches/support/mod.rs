@@ -1,5 +1,41 @@
 //! What the data and ceiling benchmarks share: each client process's runtime, its own
-//! peak memory, and the push figure.
+//! peak memory, reading its figure, and the push figure.
+
+use std::process::Command;
+
+/// One child process's figure.
+pub(crate) struct Run {
+    pub(crate) rows_per_sec: f64,
+    pub(crate) peak_kib: u64,
+    /// The bytes it read, when it counts them.
+    #[allow(dead_code, reason = "only the ceiling's download counts bytes")]
+    pub(crate) bytes: Option<u64>,
+}
+
+/// Runs a child that prints `rows seconds peak_kib [bytes]`; `None` (and why) when it failed.
+pub(crate) fn measure(command: &mut Command, expected_rows: u64) -> Option<Run> {
+    let out = command.output().expect("the child starts");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    if !out.status.success() || !(3..=4).contains(&fields.len()) {
+        println!(
+            "  run failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
+        return None;
+    }
+    let rows: u64 = fields[0].parse().ok()?;
+    assert_eq!(rows, expected_rows, "every row must arrive");
+    let seconds: f64 = fields[1].parse().ok()?;
+    Some(Run {
+        rows_per_sec: rows as f64 / seconds,
+        peak_kib: fields[2].parse().ok()?,
+        bytes: fields.get(3).and_then(|b| b.parse().ok()),
+    })
+}
 
 /// Two workers, as on the CI machine's two cores.
 pub(crate) fn runtime() -> tokio::runtime::Runtime {
