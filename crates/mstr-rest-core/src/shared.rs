@@ -21,9 +21,11 @@ pub(crate) struct TransportKey {
     pub(crate) no_proxy: bool,
 }
 
-/// The live transports, by key. Entries whose transport has no client left are dropped at
-/// the next lookup.
-static LIVE: Mutex<Vec<(TransportKey, Weak<reqwest::Client>)>> = Mutex::new(Vec::new());
+/// The live transports, by process and key. Entries whose transport has no client left are
+/// dropped at the next lookup. The process id keeps a forked child (Python's
+/// `multiprocessing`) off its parent's transports: their connections belong to a runtime
+/// the child does not have.
+static LIVE: Mutex<Vec<(u32, TransportKey, Weak<reqwest::Client>)>> = Mutex::new(Vec::new());
 
 /// The live transport for `key`, or a new one from `build` — made under the lock, so that
 /// clients built at once with the same settings make one between them.
@@ -32,17 +34,18 @@ pub(crate) fn transport<E>(
     build: impl FnOnce() -> Result<reqwest::Client, E>,
 ) -> Result<Arc<reqwest::Client>, E> {
     // A panic while building cannot leave the list inconsistent: keep using it.
+    let pid = std::process::id();
     let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
-    live.retain(|(_, weak)| weak.strong_count() > 0);
+    live.retain(|(_, _, weak)| weak.strong_count() > 0);
     if let Some(http) = live
         .iter()
-        .find(|(k, _)| *k == key)
-        .and_then(|(_, weak)| weak.upgrade())
+        .find(|(p, k, _)| *p == pid && *k == key)
+        .and_then(|(_, _, weak)| weak.upgrade())
     {
         return Ok(http);
     }
     let http = Arc::new(build()?);
-    live.push((key, Arc::downgrade(&http)));
+    live.push((pid, key, Arc::downgrade(&http)));
     Ok(http)
 }
 
@@ -50,6 +53,6 @@ pub(crate) fn transport<E>(
 #[cfg(test)]
 pub(crate) fn live_count() -> usize {
     let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
-    live.retain(|(_, weak)| weak.strong_count() > 0);
+    live.retain(|(_, _, weak)| weak.strong_count() > 0);
     live.len()
 }

@@ -136,3 +136,23 @@ def test_four_partitions_in_four_processes_equal_the_stream(session):
     joined = pa.concat_tables(tables)
     assert joined.num_rows == 100_000
     assert joined.equals(query.to_arrow())
+
+
+def _fresh_session_lists_projects(base_url):
+    """A forked worker: a session of its own, made after the fork."""
+    from mstr_rest.requests import MSTRRESTSession as Fresh
+
+    with Fresh(base_url=base_url) as fresh:
+        fresh.login(username="dave", password="hellodave")
+        return len(fresh.get_projects())
+
+
+def test_a_forked_child_makes_sessions_on_a_transport_of_its_own(session, base_url):
+    import multiprocessing
+
+    # The parent's transport has a warm connection; a child forked now must not use it
+    # (its connections belong to the parent's runtime), but build its own.
+    assert session.get("sessions").status_code == 200
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        projects = pool.apply_async(_fresh_session_lists_projects, (base_url,)).get(timeout=60)
+    assert projects == len(session.get_projects())
