@@ -4,8 +4,9 @@ use std::fmt;
 
 use base64::Engine as _;
 use mstr_rest_session::{Error, Result};
+
+use crate::array_len::ArrayLen;
 use serde::Serialize;
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// Builds one chunk: the JSON array of row arrays, written row by row, then base64-encoded.
 ///
@@ -58,13 +59,14 @@ impl ChunkEncoder {
         let start = self.json.len();
         serde_json::to_writer(&mut self.json, row)
             .map_err(|e| Error::config(format!("a row could not be serialized: {e}")))?;
-        let Ok(Width(Some(values))) = serde_json::from_slice::<Width>(&self.json[start..]) else {
+        let Ok(ArrayLen(Some(values))) = serde_json::from_slice::<ArrayLen>(&self.json[start..])
+        else {
             return Err(Error::config(
                 "a pushed row must serialize to a JSON array of values, one per column",
             ));
         };
         if let Some(columns) = self.columns
-            && values != columns
+            && u64::try_from(columns).ok() != Some(values)
         {
             return Err(Error::config(format!(
                 "a pushed row has {values} values but the table has {columns} columns"
@@ -95,58 +97,6 @@ impl ChunkEncoder {
         self.json.clear();
         self.rows = 0;
         data
-    }
-}
-
-/// How many values a JSON array holds (`None` for anything but an array), read without
-/// keeping them.
-struct Width(Option<usize>);
-
-impl<'de> serde::Deserialize<'de> for Width {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Width;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<Width, A::Error> {
-                let mut n = 0usize;
-                while seq.next_element::<IgnoredAny>()?.is_some() {
-                    n = n.saturating_add(1);
-                }
-                Ok(Width(Some(n)))
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Width, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Width(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> std::result::Result<Width, E> {
-                Ok(Width(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> std::result::Result<Width, E> {
-                Ok(Width(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> std::result::Result<Width, E> {
-                Ok(Width(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> std::result::Result<Width, E> {
-                Ok(Width(None))
-            }
-            fn visit_str<E>(self, _: &str) -> std::result::Result<Width, E> {
-                Ok(Width(None))
-            }
-            fn visit_unit<E>(self) -> std::result::Result<Width, E> {
-                Ok(Width(None))
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 
