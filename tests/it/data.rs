@@ -39,7 +39,7 @@ pub(crate) fn query(session: &Session) -> ReportQuery {
 /// The emulator's documented generator: attribute `Row` has one element per row, `Region`
 /// (attribute 1, 12 elements) element `(r + 1) % 12`; metric m is `((r(2m+3) + 7m) % 10000)/4`.
 fn assert_generated(row: &Row, r: u64) {
-    assert_eq!(row.index, r);
+    assert_eq!(row.index(), r);
     let id = (r + 1).to_string();
     assert_eq!(row.attribute("Row", "ID"), Some(id.as_str()), "row {r}");
     let region = format!("Region {}", (r + 1) % 12 + 1);
@@ -285,10 +285,10 @@ async fn cubes_stream_through_the_cube_routes() {
 async fn requested_metrics_narrow_the_columns() {
     let (emulator, session) = serving(ReportSpec::new(REPORT, "Narrow").rows(5)).await;
     let all = all_rows(query(&session)).await;
-    let revenue = all[0].columns.metrics[0].id.clone();
-    let region = all[0].columns.attributes[2].attribute_id.clone();
+    let revenue = all[0].columns().metrics[0].id.clone();
+    let region = all[0].columns().attributes[2].attribute_id.clone();
     let narrow = all_rows(query(&session).metrics([revenue]).attributes([region])).await;
-    let columns = &narrow[0].columns;
+    let columns = &narrow[0].columns();
     assert_eq!(columns.headers(), ["Region@ID", "Region@DESC", "Revenue"]);
     assert_eq!(narrow[3].metric("Revenue"), all[3].metric("Revenue"));
     let body: serde_json::Value =
@@ -381,7 +381,7 @@ async fn the_default_prompted_report_is_listed_in_the_emulator_docs() {
 async fn formatted_values_are_fetched_only_on_request() {
     let (emulator, session) = serving(ReportSpec::new(REPORT, "Formatted").rows(3)).await;
     let plain = all_rows(query(&session)).await;
-    assert!(plain[1].formatted.is_empty());
+    assert!(plain[1].formatted().is_empty());
     let post = emulator.requests().pop().unwrap();
     let sent = post.query.unwrap_or_default();
     assert!(
@@ -392,7 +392,7 @@ async fn formatted_values_are_fetched_only_on_request() {
     let rows = all_rows(query(&session).formatted(true)).await;
     // Row 1: Revenue (1 * 3) / 4 = 0.75, Units (1 * 5 + 7) / 4 = 3.
     assert_eq!(
-        rows[1].formatted,
+        rows[1].formatted(),
         [Some("0.75".to_owned()), Some("3.00".to_owned())]
     );
     let pages: Vec<_> = query(&session).pages().try_collect().await.unwrap();

@@ -34,7 +34,7 @@ async fn every_page_by_slice_streams_once_with_its_elements_leading() {
         .unwrap();
     assert_eq!(rows.len(), 6 * 25, "six slices, totals left out");
     assert_eq!(
-        rows[0].columns.headers()[..6],
+        rows[0].columns().headers()[..6],
         [
             "Category@ID",
             "Category@DESC",
@@ -57,7 +57,7 @@ async fn every_page_by_slice_streams_once_with_its_elements_leading() {
             Some(quarter.to_string().as_str()),
             "row {i}"
         );
-        assert_eq!(row.index, r);
+        assert_eq!(row.index(), r);
         assert_eq!(
             row.metric("Revenue"),
             Some(metric(r + slice * 25, 0)),
@@ -150,7 +150,7 @@ async fn an_instance_evicted_mid_extract_is_re_created_on_request() {
     evict().await;
     let rows: Vec<Row> = oldest.resume().rows().try_collect().await.unwrap();
     assert_eq!(
-        rows.iter().map(|r| r.index).collect::<Vec<_>>(),
+        rows.iter().map(|r| r.index()).collect::<Vec<_>>(),
         (0..20).collect::<Vec<_>>()
     );
 }
@@ -187,8 +187,8 @@ async fn stream_page_by(slices: u64) -> u64 {
     let mut stream = query(&session).page_size(50_000).rows();
     let (mut n, mut sum) = (0u64, 0f64);
     while let Some(row) = stream.try_next().await.unwrap() {
-        assert_eq!(row.index, n % 250_000);
-        sum += row.metrics[0].unwrap_or_default();
+        assert_eq!(row.index(), n % 250_000);
+        sum += row.metrics()[0].unwrap_or_default();
         n += 1;
     }
     assert_eq!(n, slices * 250_000);
@@ -251,8 +251,11 @@ async fn a_date_form_reads_as_a_date_in_rows_csv_and_arrow() {
         .try_collect()
         .await
         .unwrap();
-    let date = rows[0].columns.attribute_index("Day", "DATE").unwrap();
-    assert_eq!(rows[0].columns.attributes[date].value_type, ValueType::Date);
+    let date = rows[0].columns().attribute_index("Day", "DATE").unwrap();
+    assert_eq!(
+        rows[0].columns().attributes[date].value_type,
+        ValueType::Date
+    );
     // Element (r + 0) % 366 is day r of 2024; 2024-01-01 is day 19723 since 1970.
     assert_eq!(rows[31].attribute("Day", "DATE"), Some("2/1/2024"));
     assert_eq!(rows[31].cell(date), Some(Cell::Date(19_723 + 31)));
@@ -298,7 +301,7 @@ async fn a_cross_tab_unpivots_into_flat_rows_at_page_edges() {
         .unwrap();
     assert_eq!(rows.len(), 30, "10 grid rows × 3 years");
     assert_eq!(
-        rows[0].columns.headers(),
+        rows[0].columns().headers(),
         [
             "Row@ID",
             "Row@DESC",

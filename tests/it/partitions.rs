@@ -10,7 +10,12 @@ use crate::data::{REPORT, query, serving};
 
 /// A row as text, to compare rows fetched in different processes.
 fn render(row: &Row) -> String {
-    format!("{}|{:?}|{:?}", row.index, row.attributes, row.metrics)
+    format!(
+        "{}|{:?}|{:?}",
+        row.index(),
+        row.attributes().collect::<Vec<_>>(),
+        row.metrics()
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

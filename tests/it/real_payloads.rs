@@ -50,7 +50,7 @@ async fn the_iris_report_decodes_with_typed_forms_and_metrics() {
     let (_s, session) = serving(fixture("mstrio-py/reports_report_instance.json")).await;
     let got = rows(report(&session)).await;
     assert_eq!(got.len(), 150);
-    let columns = &got[0].columns;
+    let columns = &got[0].columns();
     assert_eq!(columns.headers()[..3], ["Id", "Species", "PetalLengthCm"]);
     assert_eq!(columns.attributes[0].value_type, ValueType::Integer);
     assert_eq!(columns.attributes[1].value_type, ValueType::Text);
@@ -94,11 +94,17 @@ async fn the_iris_cube_has_integer_row_counts_beside_floats() {
     let q = || session.cube("C").project(TUTORIAL_ID);
     let got = rows(q()).await;
     assert_eq!(got.len(), 150);
-    let count = got[0].columns.metric_index("Row Count - Iris.csv").unwrap();
-    assert_eq!(got[0].columns.metrics[count].value_type, ValueType::Integer);
-    assert_eq!(got[0].metrics[count], Some(1.0));
+    let count = got[0]
+        .columns()
+        .metric_index("Row Count - Iris.csv")
+        .unwrap();
+    assert_eq!(
+        got[0].columns().metrics[count].value_type,
+        ValueType::Integer
+    );
+    assert_eq!(got[0].metrics()[count], Some(1.0));
     let batches: Vec<_> = q().record_batches().try_collect().await.unwrap();
-    let column = batches[0].column(got[0].columns.attributes.len() + count);
+    let column = batches[0].column(got[0].columns().attributes.len() + count);
     let counts = column.as_any().downcast_ref::<Int64Array>().unwrap();
     assert_eq!(counts.value(0), 1);
 }
@@ -117,12 +123,8 @@ async fn subtotal_rows_are_left_out_by_default_and_marked_when_asked() {
     let values = |rows: &[Row]| -> Vec<Flat> {
         rows.iter()
             .map(|r| {
-                let attributes = r
-                    .attributes
-                    .iter()
-                    .map(|a| a.as_deref().map(str::to_owned))
-                    .collect();
-                (attributes, r.metrics.clone())
+                let attributes = r.attributes().map(|a| a.map(str::to_owned)).collect();
+                (attributes, r.metrics().to_vec())
             })
             .collect()
     };
@@ -185,7 +187,7 @@ async fn a_page_by_report_leads_each_row_with_its_slice() {
     let got = rows(q()).await;
     assert_eq!(got.len(), 6);
     assert_eq!(
-        got[0].columns.headers()[..4],
+        got[0].columns().headers()[..4],
         ["Category", "Region", "Quarter", "Subcategory"]
     );
     for row in &got {

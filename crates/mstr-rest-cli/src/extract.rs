@@ -310,26 +310,24 @@ async fn jsonl(
     let mut line = Vec::new();
     while let Some(row) = rows.try_next().await? {
         let names = match &headers {
-            Some((cols, names)) if Arc::ptr_eq(cols, &row.columns) => names,
+            Some((cols, names)) if Arc::ptr_eq(cols, row.columns()) => names,
             _ => {
                 &headers
-                    .insert((Arc::clone(&row.columns), row.columns.headers()))
+                    .insert((Arc::clone(row.columns()), row.columns().headers()))
                     .1
             }
         };
         let mut object = serde_json::Map::with_capacity(names.len());
         let mut names_iter = names.iter();
-        for value in &row.attributes {
+        for value in row.attributes() {
             if let Some(name) = names_iter.next() {
                 object.insert(
                     name.clone(),
-                    value
-                        .as_deref()
-                        .map_or(serde_json::Value::Null, |v| v.into()),
+                    value.map_or(serde_json::Value::Null, |v| v.into()),
                 );
             }
         }
-        for value in &row.metrics {
+        for value in row.metrics() {
             if let Some(name) = names_iter.next() {
                 object.insert(
                     name.clone(),

@@ -414,10 +414,7 @@ async fn a_100000_row_report_to_csv_and_parquet_equals_the_library_rows() {
     assert_eq!(lines.len(), 100_001);
     let first = &expected[0];
     let line: Vec<&str> = lines[1].split(',').collect();
-    assert_eq!(
-        line[0].trim_matches('"'),
-        first.attributes[0].as_deref().unwrap()
-    );
+    assert_eq!(line[0].trim_matches('"'), first.attribute_at(0).unwrap());
 
     let parquet = home.path("big.parquet");
     let (code, _, err) = run(as_dave(&mut home.mstr(), &emulator).args([

@@ -89,7 +89,7 @@ fn client(base_url: &str, report: &str, concurrency: usize) {
         let (mut rows, mut sum) = (0u64, 0.0f64);
         while let Some(row) = stream.try_next().await.expect("a row") {
             rows += 1;
-            sum += row.metrics[0].unwrap_or(0.0) + row.attributes.len() as f64;
+            sum += row.metrics()[0].unwrap_or(0.0) + row.attributes().len() as f64;
         }
         let seconds = started.elapsed().as_secs_f64();
         assert!(sum > 0.0);

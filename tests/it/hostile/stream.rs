@@ -94,7 +94,7 @@ async fn an_honest_report_streams_whole() {
         .await;
         let got = rows(&session).await.unwrap();
         assert_eq!(
-            got.iter().map(|r| r.index).collect::<Vec<_>>(),
+            got.iter().map(|r| r.index()).collect::<Vec<_>>(),
             [0, 1, 2, 3, 4, 5, 6]
         );
     })
@@ -117,7 +117,7 @@ async fn a_page_shorter_than_asked_is_completed_and_every_export_is_whole() {
         .await;
         let got = rows(&session).await.unwrap();
         assert_eq!(
-            got.iter().map(|r| r.index).collect::<Vec<_>>(),
+            got.iter().map(|r| r.index()).collect::<Vec<_>>(),
             [0, 1, 2, 3, 4, 5, 6]
         );
         let regions: Vec<&str> = got

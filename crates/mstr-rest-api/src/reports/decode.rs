@@ -10,6 +10,7 @@ use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 
 use mstr_rest_session::{Error, Result};
 
+use super::elements::{Elements, Span};
 use super::values::{self, Cell, ValueType};
 
 /// Which axis of the grid a column comes from.
@@ -123,51 +124,85 @@ pub struct MetricColumn {
 
 /// One row of a report or cube, flattened: every attribute form value, then every metric.
 ///
-/// - [`attributes`](Self::attributes)`[i]` is the text of column
-///   [`Columns::attributes`]`[i]` (`None` for a JSON `null`); [`cell`](Self::cell) reads it as
-///   its declared type. Values are `Arc<str>` shared by every row of the page that shows the
-///   same element, so wide pages decode cheaply.
-/// - [`metrics`](Self::metrics)`[m]` is the raw value (`metricValues.raw`) of
+/// - [`attribute_at`](Self::attribute_at)`(i)` (and [`attributes`](Self::attributes)) is the
+///   text of column [`Columns::attributes`]`[i]` (`None` for a JSON `null`);
+///   [`cell`](Self::cell) reads it as its declared type.
+/// - [`metrics`](Self::metrics)`()[m]` is the raw value (`metricValues.raw`) of
 ///   [`Columns::metrics`]`[m]`, `None` when the cell is null or not a number.
 /// - [`formatted`](Self::formatted) holds the formatted values, only when
 ///   [`ReportQuery::formatted`](super::ReportQuery::formatted) asked for them (empty otherwise).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
+///
+/// A row is a view into its page: making one allocates nothing, and cloning one is cheap. It
+/// keeps its page's decoded buffers alive while it lives, so to keep a few rows of many pages,
+/// copy out what you need (or collect [`record_batches`](super::ReportQuery::record_batches)).
+#[derive(Clone)]
 pub struct Row {
-    /// The 0-based position, in its page-by slice, of the grid row it comes from (a cross-tab
-    /// row unpivots into several rows with the same index).
-    pub index: u64,
-    /// Attribute form values, one per [`Columns::attributes`] entry.
-    pub attributes: Vec<Option<Arc<str>>>,
-    /// Raw metric values, one per [`Columns::metrics`] entry.
-    pub metrics: Vec<Option<f64>>,
-    /// Formatted metric values when requested, else empty.
-    pub formatted: Vec<Option<String>>,
-    /// The column names, shared by every row of the page.
-    pub columns: Arc<Columns>,
-    subtotal: bool,
+    part: Arc<Part>,
+    at: usize,
+}
+
+/// The decoded rows of one page, shared by the [`Row`]s made from it.
+#[derive(Debug)]
+struct Part {
+    columns: Arc<Columns>,
+    flat: Flat,
+    /// Per attribute column: its unit and its form in that unit.
+    slots: Vec<(usize, usize)>,
 }
 
 impl Row {
+    /// The 0-based position, in its page-by slice, of the grid row it comes from (a cross-tab
+    /// row unpivots into several rows with the same index).
+    pub fn index(&self) -> u64 {
+        self.part.flat.index[self.at]
+    }
+
+    /// The column names, shared by every row of the page.
+    pub fn columns(&self) -> &Arc<Columns> {
+        &self.part.columns
+    }
+
+    /// The text of attribute column `i` ([`Columns::attributes`]`[i]`): `None` for a null or
+    /// no such column.
+    pub fn attribute_at(&self, i: usize) -> Option<&str> {
+        let &(u, f) = self.part.slots.get(i)?;
+        let flat = &self.part.flat;
+        flat.units[u].value(flat.element(self.at, u), f)
+    }
+
+    /// Every attribute column's text, in [`Columns::attributes`] order.
+    pub fn attributes(&self) -> impl ExactSizeIterator<Item = Option<&str>> + '_ {
+        (0..self.part.slots.len()).map(|i| self.attribute_at(i))
+    }
+
+    /// Raw metric values, one per [`Columns::metrics`] entry.
+    pub fn metrics(&self) -> &[Option<f64>] {
+        self.part.flat.metric_row(self.at)
+    }
+
+    /// Formatted metric values when requested, else empty.
+    pub fn formatted(&self) -> &[Option<String>] {
+        self.part.flat.formatted_row(self.at)
+    }
+
     /// The value of `attribute`'s `form`, if the report has that column and the cell is set.
     pub fn attribute(&self, attribute: &str, form: &str) -> Option<&str> {
-        let i = self.columns.attribute_index(attribute, form)?;
-        self.attributes.get(i)?.as_deref()
+        self.attribute_at(self.part.columns.attribute_index(attribute, form)?)
     }
 
     /// The raw value of the metric `name`, if the report has it and the cell is a number.
     pub fn metric(&self, name: &str) -> Option<f64> {
-        let i = self.columns.metric_index(name)?;
-        self.metrics.get(i).copied().flatten()
+        let i = self.part.columns.metric_index(name)?;
+        self.metrics().get(i).copied().flatten()
     }
 
     /// Attribute column `i` read as its declared [`ValueType`]: `None` for a null (or no such
     /// column). Every value was checked against its type when the page was decoded, and the
     /// "Total" of a subtotal row reads as text.
     pub fn cell(&self, i: usize) -> Option<Cell<'_>> {
-        let text = self.attributes.get(i)?.as_deref()?;
-        let kind = self.columns.attributes.get(i)?.value_type;
-        if self.subtotal {
+        let text = self.attribute_at(i)?;
+        let kind = self.part.columns.attributes.get(i)?.value_type;
+        if self.is_subtotal() {
             return Some(values::parse(kind, text).unwrap_or(Cell::Text(text)));
         }
         values::parse(kind, text)
@@ -176,7 +211,30 @@ impl Row {
     /// True for a subtotal or grand-total row: one of its elements is flagged
     /// `"subtotal": true` (its form values read `Total`, `Average`, …).
     pub fn is_subtotal(&self) -> bool {
-        self.subtotal
+        self.part.flat.subtotal[self.at]
+    }
+}
+
+impl fmt::Debug for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Row")
+            .field("index", &self.index())
+            .field("attributes", &self.attributes().collect::<Vec<_>>())
+            .field("metrics", &self.metrics())
+            .field("formatted", &self.formatted())
+            .field("subtotal", &self.is_subtotal())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Row {
+    fn eq(&self, other: &Row) -> bool {
+        self.index() == other.index()
+            && self.is_subtotal() == other.is_subtotal()
+            && self.metrics() == other.metrics()
+            && self.formatted() == other.formatted()
+            && self.attributes().eq(other.attributes())
+            && self.part.columns == other.part.columns
     }
 }
 
@@ -263,7 +321,7 @@ struct Unit {
     #[serde(default)]
     forms: Vec<Form>,
     #[serde(default)]
-    elements: Vec<Element>,
+    elements: Elements,
 }
 
 #[derive(Deserialize)]
@@ -275,77 +333,6 @@ struct Form {
     name: String,
     #[serde(default)]
     data_type: Option<String>,
-}
-
-#[derive(Default)]
-struct Element {
-    form_values: Vec<Text>,
-    name: Option<String>,
-    /// Read only when it may stand for the element (no form values before it): most
-    /// elements of a big page list their forms first, and their ids are never shown.
-    id: String,
-    subtotal: bool,
-    data_type: Option<String>,
-    number_formatting: Option<NumberFormatting>,
-}
-
-impl<'de> Deserialize<'de> for Element {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(field_identifier, rename_all = "camelCase")]
-        enum Field {
-            FormValues,
-            Name,
-            Id,
-            Subtotal,
-            DataType,
-            NumberFormatting,
-            #[serde(other)]
-            Other,
-        }
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Element;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an element")
-            }
-            fn visit_map<A: de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Element, A::Error> {
-                let mut e = Element::default();
-                while let Some(field) = map.next_key::<Field>()? {
-                    match field {
-                        Field::FormValues => {
-                            e.form_values =
-                                map.next_value::<Option<Vec<Text>>>()?.unwrap_or_default();
-                        }
-                        Field::Name => e.name = map.next_value()?,
-                        Field::Id if e.form_values.is_empty() => {
-                            e.id = map.next_value::<Option<String>>()?.unwrap_or_default();
-                        }
-                        Field::Subtotal => {
-                            e.subtotal = map.next_value::<Option<bool>>()?.unwrap_or_default();
-                        }
-                        Field::DataType => e.data_type = map.next_value()?,
-                        Field::NumberFormatting => e.number_formatting = map.next_value()?,
-                        Field::Id | Field::Other => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(e)
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct NumberFormatting {
-    #[serde(default)]
-    format_string: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -465,18 +452,20 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
     }
 }
 
-/// One element: its form values, whether it is a subtotal, and why a value does not read as
-/// its form's type.
-type ElementValues = (Vec<Option<Arc<str>>>, bool, Option<String>);
-
-/// One attribute unit's elements, ready to copy into rows.
+/// One attribute unit's elements, ready to be read by rows.
 #[derive(Debug, Clone)]
 struct Values {
     /// How many form columns the unit has (one when the grid lists no forms).
     forms: usize,
-    /// Per element: its form values (one per form, shared), whether it is a subtotal, and
-    /// why a value does not read as its form's type (reported with the first row using it).
-    elements: Vec<ElementValues>,
+    /// The unit's texts (`values` are spans of it).
+    text: String,
+    /// `forms` values per element.
+    values: Vec<Option<Span>>,
+    /// Per element: whether it is a subtotal.
+    subtotal: Vec<bool>,
+    /// The elements with a value that does not read as its form's type, and why (reported
+    /// with the first row using it), by element.
+    wrong: Vec<(usize, String)>,
 }
 
 impl Values {
@@ -489,11 +478,23 @@ impl Values {
         missing: impl FnOnce() -> Error,
         mistyped: impl FnOnce(&str) -> Error,
     ) -> Result<bool> {
-        let (_, subtotal, wrong) = self.elements.get(index).ok_or_else(missing)?;
-        if let Some(wrong) = wrong {
-            return Err(mistyped(wrong));
+        let subtotal = *self.subtotal.get(index).ok_or_else(missing)?;
+        if let Ok(at) = self.wrong.binary_search_by_key(&index, |w| w.0) {
+            return Err(mistyped(&self.wrong[at].1));
         }
-        Ok(*subtotal)
+        Ok(subtotal)
+    }
+
+    /// Element `e`'s value of form `f`.
+    fn value(&self, e: usize, f: usize) -> Option<&str> {
+        let at = e.saturating_mul(self.forms).saturating_add(f);
+        let (start, end) = (*self.values.get(at)?)?;
+        self.text.get(start as usize..end as usize)
+    }
+
+    /// How many elements.
+    fn len(&self) -> usize {
+        self.subtotal.len()
     }
 
     fn new(unit: &Unit, axis: Axis, columns: &mut Columns) -> Values {
@@ -523,47 +524,59 @@ impl Values {
             });
         }
         let attribute = &unit.name;
-        let elements = unit
-            .elements
-            .iter()
-            .map(|e| {
-                let mut v: Vec<Option<Arc<str>>> = if e.form_values.is_empty() {
-                    // No forms listed: the element's name stands for its one column.
-                    let mut v = vec![None; forms];
-                    v[0] = Some(Arc::from(e.name.as_deref().unwrap_or(&e.id)));
-                    v
-                } else {
-                    e.form_values.iter().map(|t| t.0.clone()).collect()
-                };
-                if e.subtotal && v.len() == 1 && forms > 1 {
-                    // The server sends a total's label once; every form shows it (as mstrio does).
-                    let label = v[0].clone();
-                    v.resize(forms, label);
-                }
-                v.resize(forms, None);
-                let bad = if e.subtotal {
-                    None
-                } else {
-                    v.iter().zip(&kinds).find_map(|(value, kind)| {
-                        let text = value.as_deref()?;
+        let elements = &unit.elements;
+        let count = elements.list.len();
+        let mut values = Vec::with_capacity(count.saturating_mul(forms));
+        let mut subtotal = Vec::with_capacity(count);
+        let mut wrong = Vec::new();
+        for (index, e) in elements.list.iter().enumerate() {
+            let start = values.len();
+            let given = elements.forms(e);
+            if given.is_empty() {
+                // No forms listed: the element's name stands for its one column.
+                values.push(Some(e.name.or(e.id).unwrap_or((0, 0))));
+            } else if e.subtotal && given.len() == 1 && forms > 1 {
+                // The server sends a total's label once; every form shows it (as mstrio does).
+                values.resize(start.saturating_add(forms), given[0]);
+            } else {
+                values.extend(given.iter().take(forms));
+            }
+            values.resize(start.saturating_add(forms), None);
+            subtotal.push(e.subtotal);
+            if e.subtotal {
+                continue;
+            }
+            let bad =
+                values[start..]
+                    .iter()
+                    .zip(&kinds)
+                    .find_map(|(value, kind)| {
+                        let text = elements.text((*value)?);
                         values::parse(*kind, text).is_none().then(|| {
-                            format!("attribute {attribute:?} has the value {text:?}, which is not a {kind}")
-                        })
-                    })
-                };
-                (v, e.subtotal, bad)
-            })
-            .collect();
-        Values { forms, elements }
+                    format!("attribute {attribute:?} has the value {text:?}, which is not a {kind}")
+                })
+                    });
+            if let Some(bad) = bad {
+                wrong.push((index, bad));
+            }
+        }
+        Values {
+            forms,
+            text: elements.text.clone(),
+            values,
+            subtotal,
+            wrong,
+        }
     }
 }
 
 /// The metric unit's columns.
 fn metric_columns(unit: &Unit, columns: &mut Columns) {
-    columns.metrics.extend(unit.elements.iter().map(|e| {
+    let elements = &unit.elements;
+    columns.metrics.extend(elements.list.iter().map(|e| {
         MetricColumn {
-            name: e.name.clone().unwrap_or_default(),
-            id: e.id.clone(),
+            name: elements.owned(e.name).unwrap_or_default(),
+            id: elements.owned(e.id).unwrap_or_default(),
             value_type: match ValueType::from_server(e.data_type.as_deref()) {
                 ValueType::Integer => ValueType::Integer,
                 _ => ValueType::Float,
@@ -1058,10 +1071,8 @@ impl Flat {
         u: usize,
         f: usize,
     ) -> impl Iterator<Item = Option<&str>> + '_ {
-        self.units[u]
-            .elements
-            .iter()
-            .map(move |e| e.0.get(f).and_then(|v| v.as_deref()))
+        let unit = &self.units[u];
+        (0..unit.len()).map(move |e| unit.value(e, f))
     }
 
     /// Per row: its element index for unit `u`.
@@ -1091,30 +1102,35 @@ impl Flat {
         self.elements[r.saturating_mul(self.width).saturating_add(u)] as usize
     }
 
-    /// The rows, as [`Row`]s sharing `columns`.
-    pub(crate) fn into_rows(mut self, columns: &Arc<Columns>) -> Vec<Row> {
-        let attribute_width = columns.attributes.len();
-        let mut formatted = std::mem::take(&mut self.formatted).into_iter();
-        let mut rows = Vec::with_capacity(self.index.len());
-        for (r, (&index, &subtotal)) in self.index.iter().zip(&self.subtotal).enumerate() {
-            let mut attributes = Vec::with_capacity(attribute_width);
-            for (u, unit) in self.units.iter().enumerate() {
-                attributes.extend(unit.elements[self.element(r, u)].0.iter().cloned());
-            }
-            rows.push(Row {
-                index,
-                attributes,
-                metrics: self.metric_row(r).to_vec(),
-                formatted: if self.with_formatted {
-                    formatted.by_ref().take(self.metric_count).collect()
-                } else {
-                    Vec::new()
-                },
-                columns: Arc::clone(columns),
-                subtotal,
-            });
+    /// Row `r`'s formatted metric values (empty when they were not decoded).
+    pub(crate) fn formatted_row(&self, r: usize) -> &[Option<String>] {
+        if !self.with_formatted {
+            return &[];
         }
-        rows
+        let m = r.saturating_mul(self.metric_count);
+        &self.formatted[m..m.saturating_add(self.metric_count)]
+    }
+
+    /// The rows, as [`Row`]s sharing `columns` and these buffers.
+    pub(crate) fn into_rows(self, columns: &Arc<Columns>) -> Vec<Row> {
+        let slots = self
+            .units
+            .iter()
+            .enumerate()
+            .flat_map(|(u, unit)| (0..unit.forms).map(move |f| (u, f)))
+            .collect();
+        let len = self.len();
+        let part = Arc::new(Part {
+            columns: Arc::clone(columns),
+            flat: self,
+            slots,
+        });
+        (0..len)
+            .map(|at| Row {
+                part: Arc::clone(&part),
+                at,
+            })
+            .collect()
     }
 }
 

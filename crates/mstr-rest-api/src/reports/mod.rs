@@ -47,7 +47,7 @@
 //!     .rows();
 //! let mut count = 0;
 //! while let Some(row) = rows.try_next().await? {
-//!     assert_eq!(row.index, count);
+//!     assert_eq!(row.index(), count);
 //!     let _region = row.attribute("Region", "DESC");
 //!     let _revenue = row.metric("Revenue");
 //!     count += 1;
@@ -60,6 +60,7 @@ use mstr_rest_session::Session;
 
 pub(crate) mod csv;
 mod decode;
+mod elements;
 mod partition;
 mod query;
 pub(crate) mod values;

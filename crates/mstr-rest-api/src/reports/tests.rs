@@ -46,21 +46,42 @@ fn decode_follows_header_indexes_into_page_elements() {
     );
     assert_eq!(page.rows.len(), 3);
     let first = &page.rows[0];
-    assert_eq!(first.index, 4);
+    assert_eq!(first.index(), 4);
     assert_eq!(first.attribute("Region", "ID"), Some("2"));
     assert_eq!(first.attribute("Region", "DESC"), None);
-    assert_eq!(first.metrics, [Some(1.5), None]);
+    assert_eq!(first.metrics(), [Some(1.5), None]);
     assert_eq!(page.rows[1].attribute("Region", "DESC"), Some("North"));
-    assert_eq!(page.rows[1].metrics, [Some(2.0), Some(3.25)]);
-    assert_eq!(page.rows[2].metrics, [None, None]);
-    assert!(first.formatted.is_empty());
+    assert_eq!(page.rows[1].metrics(), [Some(2.0), Some(3.25)]);
+    assert_eq!(page.rows[2].metrics(), [None, None]);
+    assert!(first.formatted().is_empty());
+}
+
+#[test]
+fn a_row_outlives_its_page_and_compares_by_its_values() {
+    let kept = {
+        let page = decode(BODY.as_bytes(), opts(Formatted::Skip)).unwrap();
+        page.rows[1].clone()
+    };
+    assert_eq!(
+        kept.attributes().collect::<Vec<_>>(),
+        [Some("1"), Some("North")]
+    );
+    assert_eq!(kept.attribute_at(2), None, "no third attribute column");
+    let again = decode(BODY.as_bytes(), opts(Formatted::Skip)).unwrap();
+    assert_eq!(
+        kept, again.rows[1],
+        "rows of two decodes of one page are equal"
+    );
+    assert_ne!(kept, again.rows[0]);
+    let shown = format!("{kept:?}");
+    assert!(shown.contains("North") && shown.contains("3.25"), "{shown}");
 }
 
 #[test]
 fn decode_keeps_formatted_values_only_when_asked() {
     let page = decode(BODY.as_bytes(), opts(Formatted::Required)).unwrap();
     assert_eq!(
-        page.rows[0].formatted,
+        page.rows[0].formatted(),
         [Some("$1.50".to_owned()), Some(String::new())]
     );
 }
@@ -231,12 +252,8 @@ fn flat(body: &str) -> Vec<(Vec<String>, Vec<Option<f64>>)> {
         .rows
         .into_iter()
         .map(|r| {
-            let a = r
-                .attributes
-                .iter()
-                .map(|v| v.as_deref().unwrap_or("").to_owned())
-                .collect();
-            (a, r.metrics)
+            let a = r.attributes().map(|v| v.unwrap_or("").to_owned()).collect();
+            (a, r.metrics().to_vec())
         })
         .collect()
 }
