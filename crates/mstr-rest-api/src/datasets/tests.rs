@@ -107,3 +107,31 @@ fn model_serializes_to_the_push_api_dataset_shape() {
         })
     );
 }
+
+#[test]
+fn a_row_is_as_wide_as_its_outer_array_whatever_its_values_hold() {
+    let mut chunk = ChunkEncoder::new(Some(3));
+    chunk
+        .push(&json!([[1, 2, 3, 4], {"a": [5, 6]}, "x"]))
+        .unwrap();
+    assert!(
+        chunk.push(&json!([[1, 2, 3]])).is_err(),
+        "one value, not three"
+    );
+    assert!(chunk.push(&"abc").is_err(), "a string is not a row");
+    assert_eq!(chunk.rows(), 1);
+}
+
+#[test]
+fn the_put_body_carries_the_table_the_index_and_the_chunk() {
+    let mut chunk = ChunkEncoder::new(Some(2));
+    chunk.push(&("Books", 200)).unwrap();
+    let body: Value = serde_json::from_slice(&chunk.finish_body("T \"1\"", 7)).unwrap();
+    assert_eq!(body["tableName"], "T \"1\"");
+    assert_eq!(body["index"], 7);
+    assert_eq!(
+        decode(body["data"].as_str().unwrap()),
+        json!([["Books", 200]])
+    );
+    assert!(chunk.is_empty(), "ready for the next chunk");
+}

@@ -421,8 +421,11 @@ impl Upload {
     /// Uploads the chunk as number `index`, on a task of its own; the task gives its rows.
     fn put(&self, sid: &str, index: u32, chunk: &mut ChunkEncoder) -> Result<Task<u64>> {
         let rows = u64::try_from(chunk.rows()).unwrap_or(u64::MAX);
-        let body = json!({ "tableName": self.table, "index": index, "data": chunk.finish() });
-        let request = self.request(Method::PUT, sid, "")?.json(&body);
+        let body = chunk.finish_body(&self.table, index);
+        let request = self
+            .request(Method::PUT, sid, "")?
+            .header("content-type", "application/json")
+            .body(body);
         Ok(Task(tokio::spawn(
             async move {
                 request.send().await?;

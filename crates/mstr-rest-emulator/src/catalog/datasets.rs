@@ -30,7 +30,128 @@ pub(crate) struct Table {
     pub(crate) columns: Vec<(String, String)>,
     /// Columns that identify a row for UPDATE and UPSERT: those attribute forms read.
     key: Vec<usize>,
-    pub(crate) rows: Vec<Vec<Value>>,
+    rows: Vec<Vec<Value>>,
+    /// Published chunks after `rows`, not yet read into rows (see [`Chunk`]).
+    pending: Vec<Chunk>,
+}
+
+/// An uploaded chunk: its JSON, checked when it was uploaded and read into rows only when
+/// they are needed (an UPDATE or UPSERT, or a test reading the table), as a real server
+/// ingests a dataset after `publish` has answered. Reading a chunk's rows into JSON values
+/// at upload made the emulator, not the client, most of a push benchmark.
+#[derive(Debug, Clone)]
+struct Chunk {
+    json: Vec<u8>,
+    /// Column order of the chunk: indexes into the table's columns.
+    order: Vec<usize>,
+    column_orientation: bool,
+}
+
+impl Chunk {
+    /// The chunk's rows, in the table's column order.
+    fn rows(&self) -> Vec<Vec<Value>> {
+        let width = self.order.len();
+        // Checked at upload, read the same way: an array of arrays of the right widths.
+        let lines: Vec<Vec<Value>> = serde_json::from_slice(&self.json).unwrap_or_default();
+        let rows = if self.column_orientation {
+            let height = lines.first().map_or(0, Vec::len);
+            let mut columns: Vec<_> = lines.into_iter().map(Vec::into_iter).collect();
+            (0..height)
+                .map(|_| columns.iter_mut().filter_map(Iterator::next).collect())
+                .collect()
+        } else {
+            lines
+        };
+        rows.into_iter()
+            .map(|row: Vec<Value>| {
+                let mut out = vec![Value::Null; width];
+                for (value, &at) in row.into_iter().zip(&self.order) {
+                    if let Some(slot) = out.get_mut(at) {
+                        *slot = value;
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+}
+
+/// The length of a JSON array, its items read (as `Value` would read them, so a chunk that
+/// passes reads into rows later) and dropped.
+struct ArrayLen(usize);
+
+impl<'de> serde::Deserialize<'de> for ArrayLen {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ArrayLen;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ArrayLen, A::Error> {
+                let mut n = 0usize;
+                while seq.next_element::<AnyValue>()?.is_some() {
+                    n = n.saturating_add(1);
+                }
+                Ok(ArrayLen(n))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// Any JSON value, read the way `serde_json::Value` reads it (numbers in range), kept not.
+struct AnyValue;
+
+impl<'de> serde::Deserialize<'de> for AnyValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = AnyValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<AnyValue, E> {
+                Ok(AnyValue)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<AnyValue, E> {
+                Ok(AnyValue)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<AnyValue, E> {
+                Ok(AnyValue)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<AnyValue, E> {
+                Ok(AnyValue)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<AnyValue, E> {
+                Ok(AnyValue)
+            }
+            fn visit_unit<E>(self) -> Result<AnyValue, E> {
+                Ok(AnyValue)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<AnyValue, A::Error> {
+                while seq.next_element::<AnyValue>()?.is_some() {}
+                Ok(AnyValue)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AnyValue, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, AnyValue>()?
+                    .is_some()
+                {}
+                Ok(AnyValue)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +189,7 @@ struct UploadTable {
     order: Vec<usize>,
     column_orientation: bool,
     /// Chunks by `index`; the same index sent twice replaces the first.
-    chunks: BTreeMap<i64, Vec<Vec<Value>>>,
+    chunks: BTreeMap<i64, Chunk>,
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -133,6 +254,7 @@ impl Datasets {
                 columns,
                 key,
                 rows: Vec::new(),
+                pending: Vec::new(),
             });
         }
         let id = loop {
@@ -179,7 +301,7 @@ impl Datasets {
             .tables
             .iter()
             .find(|t| t.name == table)
-            .map(|t| t.rows.clone())
+            .map(Table::all_rows)
     }
 
     pub(crate) fn has_upload_session(&self, id: &str) -> bool {
@@ -259,7 +381,7 @@ impl Datasets {
         }
     }
 
-    /// `PUT datasets/{id}/uploadSessions/{sid}`: one decoded chunk.
+    /// `PUT datasets/{id}/uploadSessions/{sid}`: one chunk's JSON, base64-decoded.
     pub(crate) fn put(
         &mut self,
         project: &str,
@@ -267,7 +389,7 @@ impl Datasets {
         sid: &str,
         table: &str,
         index: i64,
-        data: Value,
+        data: Vec<u8>,
     ) -> Result<(), ApiError> {
         if index < 1 {
             return Err(invalid("index must be 1 or more"));
@@ -285,52 +407,36 @@ impl Datasets {
             .get_mut(table)
             .ok_or_else(|| invalid(format!("The upload session has no table '{table}'")))?;
         let width = entry.order.len();
-        let Value::Array(items) = data else {
-            return Err(invalid("data must be base64 of a JSON array of arrays"));
-        };
-        let mut lines = Vec::with_capacity(items.len());
-        for item in items {
-            match item {
-                Value::Array(a) => lines.push(a),
-                _ => return Err(invalid("data must be base64 of a JSON array of arrays")),
+        let lines: Vec<ArrayLen> = serde_json::from_slice(&data).map_err(|e| {
+            if e.is_data() {
+                invalid("data must be base64 of a JSON array of arrays")
+            } else {
+                invalid("data is not base64 of JSON")
             }
-        }
-        let rows = if entry.column_orientation {
+        })?;
+        if entry.column_orientation {
             if lines.len() != width {
                 return Err(invalid(format!(
                     "expected {width} columns, got {}",
                     lines.len()
                 )));
             }
-            let height = lines.first().map_or(0, Vec::len);
-            if lines.iter().any(|c| c.len() != height) {
+            let height = lines.first().map_or(0, |c| c.0);
+            if lines.iter().any(|c| c.0 != height) {
                 return Err(invalid("every column must hold the same number of values"));
             }
-            let mut columns: Vec<_> = lines.into_iter().map(Vec::into_iter).collect();
-            (0..height)
-                .map(|_| columns.iter_mut().filter_map(Iterator::next).collect())
-                .collect()
-        } else {
-            if let Some(bad) = lines.iter().find(|r| r.len() != width) {
-                return Err(invalid(format!(
-                    "a row has {} values; the table has {width} columns",
-                    bad.len()
-                )));
-            }
-            lines
+        } else if let Some(bad) = lines.iter().find(|r| r.0 != width) {
+            return Err(invalid(format!(
+                "a row has {} values; the table has {width} columns",
+                bad.0
+            )));
+        }
+        let chunk = Chunk {
+            json: data,
+            order: entry.order.clone(),
+            column_orientation: entry.column_orientation,
         };
-        // Stored in the table's own column order.
-        let rows = rows
-            .into_iter()
-            .map(|row| {
-                let mut out = vec![Value::Null; width];
-                for (value, &at) in row.into_iter().zip(&entry.order) {
-                    out[at] = value;
-                }
-                out
-            })
-            .collect();
-        entry.chunks.insert(index, rows);
+        entry.chunks.insert(index, chunk);
         Ok(())
     }
 
@@ -345,15 +451,12 @@ impl Datasets {
             return Err(invalid("The upload session is already published"));
         }
         upload.polls_left = Some(PUBLISH_POLLS);
-        let staged: Vec<(String, Policy, Vec<Vec<Value>>)> = upload
+        let staged: Vec<(String, Policy, Vec<Chunk>)> = upload
             .tables
             .iter_mut()
             .map(|(name, t)| {
-                let rows = std::mem::take(&mut t.chunks)
-                    .into_values()
-                    .flatten()
-                    .collect();
-                (name.clone(), t.policy, rows)
+                let chunks = std::mem::take(&mut t.chunks).into_values().collect();
+                (name.clone(), t.policy, chunks)
             })
             .collect();
         for (name, policy, rows) in staged {
@@ -401,11 +504,25 @@ impl Table {
         self.key.iter().filter_map(|&i| row.get(i)).collect()
     }
 
-    fn apply(&mut self, policy: Policy, rows: Vec<Vec<Value>>) {
+    /// Every row, the pending chunks read.
+    fn all_rows(&self) -> Vec<Vec<Value>> {
+        let mut rows = self.rows.clone();
+        rows.extend(self.pending.iter().flat_map(Chunk::rows));
+        rows
+    }
+
+    fn apply(&mut self, policy: Policy, chunks: Vec<Chunk>) {
         match policy {
-            Policy::Replace => self.rows = rows,
-            Policy::Add => self.rows.extend(rows),
+            Policy::Replace => {
+                self.rows.clear();
+                self.pending = chunks;
+            }
+            Policy::Add => self.pending.extend(chunks),
             Policy::Update | Policy::Upsert => {
+                // Keys are needed: every pending row is read now.
+                let pending = std::mem::take(&mut self.pending);
+                self.rows.extend(pending.iter().flat_map(Chunk::rows));
+                let rows: Vec<Vec<Value>> = chunks.iter().flat_map(Chunk::rows).collect();
                 let mut at: HashMap<String, usize> = self
                     .rows
                     .iter()
@@ -430,4 +547,142 @@ impl Table {
 
 fn key_string(values: &[&Value]) -> String {
     serde_json::to_string(values).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const PROJECT: &str = "P";
+
+    /// A dataset of one table `T` (Id, Name, Revenue) keyed by `Id`.
+    fn dataset(datasets: &mut Datasets) -> String {
+        let body = json!({
+            "name": "D",
+            "tables": [{"name": "T", "columnHeaders": [
+                {"name": "Id", "dataType": "INTEGER"},
+                {"name": "Name", "dataType": "STRING"},
+                {"name": "Revenue", "dataType": "DOUBLE"}]}],
+            "attributes": [{"attributeForms": [{"expressions": [
+                {"tableName": "T", "columnName": "Id"}]}]}],
+        });
+        datasets.create_model(PROJECT, &body).unwrap().id.clone()
+    }
+
+    fn open(
+        datasets: &mut Datasets,
+        id: &str,
+        policy: &str,
+        headers: Value,
+        orientation: &str,
+    ) -> String {
+        let body = json!({"tables": [{"name": "T", "updatePolicy": policy,
+            "columnHeaders": headers, "orientation": orientation}]});
+        datasets.open(PROJECT, id, &body).unwrap()
+    }
+
+    fn put(
+        datasets: &mut Datasets,
+        id: &str,
+        sid: &str,
+        index: i64,
+        data: Value,
+    ) -> Result<(), ApiError> {
+        let json = serde_json::to_vec(&data).unwrap();
+        datasets.put(PROJECT, id, sid, "T", index, json)
+    }
+
+    fn publish(datasets: &mut Datasets, id: &str, sid: &str) {
+        datasets.publish(PROJECT, id, sid).unwrap();
+        while datasets.status(PROJECT, id, sid).unwrap().0 != 1 {}
+    }
+
+    #[test]
+    fn chunks_read_back_in_index_and_table_column_order_under_every_policy() {
+        let mut datasets = Datasets::default();
+        let id = dataset(&mut datasets);
+        let all = json!(["Id", "Name", "Revenue"]);
+        let sid = open(&mut datasets, &id, "REPLACE", all.clone(), "ROW");
+        put(&mut datasets, &id, &sid, 2, json!([[3, "c", 3.0]])).unwrap();
+        put(
+            &mut datasets,
+            &id,
+            &sid,
+            1,
+            json!([[1, "a", 1.0], [2, "b", 2.0]]),
+        )
+        .unwrap();
+        publish(&mut datasets, &id, &sid);
+        let ids = |d: &Datasets| -> Vec<Value> {
+            d.rows(&id, "T")
+                .unwrap()
+                .into_iter()
+                .map(|r| r[0].clone())
+                .collect()
+        };
+        assert_eq!(ids(&datasets), [json!(1), json!(2), json!(3)]);
+
+        // Columns sent in another order and as columns land in the table's order.
+        let sid = open(
+            &mut datasets,
+            &id,
+            "ADD",
+            json!(["Revenue", "Id", "Name"]),
+            "COLUMN",
+        );
+        put(
+            &mut datasets,
+            &id,
+            &sid,
+            1,
+            json!([[4.0, 5.0], [4, 5], ["d", "e"]]),
+        )
+        .unwrap();
+        publish(&mut datasets, &id, &sid);
+        let rows = datasets.rows(&id, "T").unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[4], [json!(5), json!("e"), json!(5.0)]);
+
+        // UPSERT reads the pending rows for their keys: Id 2 is replaced, Id 6 added.
+        let sid = open(&mut datasets, &id, "UPSERT", all, "ROW");
+        put(
+            &mut datasets,
+            &id,
+            &sid,
+            1,
+            json!([[2, "B", 20.0], [6, "f", 6.0]]),
+        )
+        .unwrap();
+        publish(&mut datasets, &id, &sid);
+        let rows = datasets.rows(&id, "T").unwrap();
+        assert_eq!(rows.len(), 6);
+        assert_eq!(rows[1], [json!(2), json!("B"), json!(20.0)]);
+        assert_eq!(rows[5][0], json!(6));
+    }
+
+    #[test]
+    fn a_chunk_that_would_not_read_into_rows_is_refused_when_it_is_uploaded() {
+        let mut datasets = Datasets::default();
+        let id = dataset(&mut datasets);
+        let sid = open(
+            &mut datasets,
+            &id,
+            "REPLACE",
+            json!(["Id", "Name", "Revenue"]),
+            "ROW",
+        );
+        let refused = |r: Result<(), ApiError>| format!("{:?}", r.unwrap_err());
+        let narrow = refused(put(&mut datasets, &id, &sid, 1, json!([[1, "a"]])));
+        assert!(narrow.contains("a row has 2 values"), "{narrow}");
+        let flat = refused(put(&mut datasets, &id, &sid, 1, json!([1, 2, 3])));
+        assert!(flat.contains("array of arrays"), "{flat}");
+        // A number `Value` cannot hold is not JSON this server reads, and is not kept.
+        let huge = datasets.put(PROJECT, &id, &sid, "T", 1, b"[[1e400, \"a\", 1]]".to_vec());
+        assert!(refused(huge).contains("not base64 of JSON"));
+        put(&mut datasets, &id, &sid, 1, json!([[1, "a", 1.0]])).unwrap();
+        publish(&mut datasets, &id, &sid);
+        assert_eq!(datasets.rows(&id, "T").unwrap().len(), 1);
+    }
 }

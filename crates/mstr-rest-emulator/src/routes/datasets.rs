@@ -106,12 +106,10 @@ async fn upload(
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data)
             .map_err(|_| ApiError::invalid_input("data is not valid base64"))?;
-        let data: Value = serde_json::from_slice(&bytes)
-            .map_err(|_| ApiError::invalid_input("data is not base64 of JSON"))?;
         state
             .catalog
             .datasets()
-            .put(&scope.project.id, &id, &sid, table, index, data)?;
+            .put(&scope.project.id, &id, &sid, table, index, bytes)?;
         Ok(StatusCode::OK.into_response())
     })())
 }
