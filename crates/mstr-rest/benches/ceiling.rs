@@ -43,7 +43,7 @@ const ROWS: u64 = 1_000_000;
 const PAGE_SIZE: u64 = 10_000;
 const FIELDS: &str = "-data.metricValues.extras,-data.metricValues.formatted";
 const CONCURRENCY: [usize; 3] = [1, 4, 8];
-const REPEATS: usize = 3;
+const REPEATS: usize = 5;
 const API: &str = "/MicroStrategyLibrary/api/";
 /// Rows per pushed chunk, as in the data benchmark.
 const PUSH_CHUNK: usize = 100_000;
