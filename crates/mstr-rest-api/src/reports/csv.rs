@@ -52,35 +52,43 @@ fn cell_field(out: &mut Vec<u8>, kind: ValueType, value: Option<&str>) {
 
 /// The rows of one page: each element's fields written once, then copied per row.
 fn part(out: &mut Vec<u8>, columns: &Columns, part: &Flat) {
-    // Per attribute unit, per element: its form fields, comma-separated.
+    // Per attribute unit: every element's form fields, comma-separated, in one buffer (an
+    // element's are `text[ends[e - 1]..ends[e]]`): one allocation per unit, not per element.
     let mut kinds = columns.attributes.iter().map(|c| c.value_type);
-    let units: Vec<Vec<Vec<u8>>> = part
+    let units: Vec<(Vec<u8>, Vec<usize>)> = part
         .forms()
         .enumerate()
         .map(|(u, forms)| {
             let unit_kinds: Vec<ValueType> = kinds.by_ref().take(forms).collect();
-            let mut by_element: Vec<Vec<u8>> = Vec::new();
-            for (f, &kind) in unit_kinds.iter().enumerate() {
-                for (e, value) in part.element_values(u, f).enumerate() {
-                    if f == 0 {
-                        by_element.push(Vec::new());
-                    } else {
-                        by_element[e].push(b',');
+            let mut text = Vec::new();
+            let mut ends = Vec::with_capacity(part.elements(u));
+            for e in 0..part.elements(u) {
+                for (f, &kind) in unit_kinds.iter().enumerate() {
+                    if f > 0 {
+                        text.push(b',');
                     }
-                    cell_field(&mut by_element[e], kind, value);
+                    cell_field(&mut text, kind, part.element_value(u, e, f));
                 }
+                ends.push(text.len());
             }
-            by_element
+            (text, ends)
         })
         .collect();
     for r in 0..part.len() {
         let mut first = true;
-        for (u, by_element) in units.iter().enumerate() {
+        for (u, (text, ends)) in units.iter().enumerate() {
             if !first {
                 out.push(b',');
             }
             first = false;
-            out.extend_from_slice(&by_element[part.element(r, u)]);
+            let e = part.element(r, u);
+            let start = e
+                .checked_sub(1)
+                .and_then(|p| ends.get(p))
+                .copied()
+                .unwrap_or(0);
+            let end = ends.get(e).copied().unwrap_or(start);
+            out.extend_from_slice(text.get(start..end).unwrap_or_default());
         }
         for value in part.metric_row(r) {
             if !first {

@@ -167,7 +167,7 @@ impl Row {
     pub fn attribute_at(&self, i: usize) -> Option<&str> {
         let &(u, f) = self.part.slots.get(i)?;
         let flat = &self.part.flat;
-        flat.units[u].value(flat.element(self.at, u), f)
+        flat.element_value(u, flat.element(self.at, u), f)
     }
 
     /// Every attribute column's text, in [`Columns::attributes`] order.
@@ -1065,7 +1065,18 @@ impl Flat {
         self.units.iter().map(|u| u.forms)
     }
 
+    /// How many elements unit `u` lists.
+    pub(crate) fn elements(&self, u: usize) -> usize {
+        self.units[u].len()
+    }
+
+    /// Element `e` of unit `u`: the text of its form `f`.
+    pub(crate) fn element_value(&self, u: usize, e: usize, f: usize) -> Option<&str> {
+        self.units[u].value(e, f)
+    }
+
     /// Per element of unit `u`: the text of its form `f`.
+    #[cfg(feature = "arrow")]
     pub(crate) fn element_values(
         &self,
         u: usize,
