@@ -292,7 +292,10 @@ fn decode(base: &str, mode: &str) {
                     })
                 })
                 .collect();
-            workers.into_iter().map(|w| w.join().expect("a decoder")).sum()
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("a decoder"))
+                .sum()
         });
         let seconds = started.elapsed().as_secs_f64();
         println!("{rows} {seconds} {}", peak_rss_kib());
