@@ -134,7 +134,7 @@ pub struct MetricColumn {
 ///
 /// A row is a view into its page: making one allocates nothing, and cloning one is cheap. It
 /// keeps its page's decoded buffers alive while it lives, so to keep a few rows of many pages,
-/// copy out what you need (or collect [`record_batches`](super::ReportQuery::record_batches)).
+/// copy out what you need (or collect `record_batches()`, feature `arrow`).
 #[derive(Clone)]
 pub struct Row {
     part: Arc<Part>,

@@ -372,3 +372,49 @@ fn a_value_that_is_not_its_declared_type_names_the_column_and_the_row() {
         Some("2024-02-01".to_owned())
     );
 }
+
+/// `BODY` with the Region elements replaced by `elements` (rows point at elements 0 and 1).
+fn with_elements(elements: &str) -> String {
+    let start = BODY.find(r#""elements":[{"formValues""#).unwrap();
+    let end = BODY[start..].find("]}],").unwrap() + start + 1;
+    format!("{}\"elements\":{elements}{}", &BODY[..start], &BODY[end..])
+}
+
+#[test]
+fn element_values_of_any_json_scalar_read_as_their_text() {
+    let body = with_elements(
+        r#"[{"id":"h1;A1","formValues":[1.5,"Nor\"th \u00e9"]},{"formValues":[true,null],"id":"h2"}]"#,
+    );
+    let page = decode(body.as_bytes(), opts(Formatted::Skip)).unwrap();
+    fn texts(r: &Row) -> Vec<Option<&str>> {
+        r.attributes().collect()
+    }
+    assert_eq!(texts(&page.rows[1]), [Some("1.5"), Some("Nor\"th é")]);
+    assert_eq!(texts(&page.rows[0]), [Some("true"), None]);
+}
+
+#[test]
+fn an_element_without_form_values_shows_its_name_or_else_its_id() {
+    let body = with_elements(r#"[{"id":"h1;A1","name":"North"},{"id":"h2;A1"}]"#);
+    let page = decode(body.as_bytes(), opts(Formatted::Skip)).unwrap();
+    assert_eq!(page.rows[1].attribute_at(0), Some("North"));
+    assert_eq!(page.rows[0].attribute_at(0), Some("h2;A1"));
+    assert_eq!(
+        page.rows[0].attribute_at(1),
+        None,
+        "the second form is empty"
+    );
+}
+
+#[test]
+fn form_values_that_are_not_a_list_are_an_error() {
+    let body = with_elements(r#"[{"formValues":{"a":1}},{"formValues":["2","x"]}]"#);
+    let err = decode(body.as_bytes(), opts(Formatted::Skip)).unwrap_err();
+    assert!(err.to_string().contains("not a v2 body"), "{err}");
+    let why = std::error::Error::source(&err).map(ToString::to_string);
+    assert!(
+        why.as_deref()
+            .is_some_and(|w| w.contains("a list of form values")),
+        "{why:?}"
+    );
+}
