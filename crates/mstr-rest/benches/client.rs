@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 use mstr_rest::{AuthenticatedSession, Credentials, JsonSecret, Session, cached, from_async_fn};
 use mstr_rest_emulator::Emulator;
 
+#[path = "support/status.rs"]
+mod status;
+use status::status_kib;
+
 const REPEATS: usize = 5;
 
 fn main() {
@@ -319,19 +323,6 @@ async fn connect_cost_with(emulator: &Emulator, store_latency: Duration) {
     println!("  shared transport / own transport: {:.2}×", cmed / omed);
 }
 
-/// `VmRSS` from `/proc/self/status`, in KiB (0 where there is no procfs).
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// 1,000 sessions logged in (eight logins at a time) and left idle, all alive at once: what
 /// each costs in memory, with a shared transport and with one of its own. The emulator
 /// runs in this process, so its own record of each login is counted too (the "built, not
@@ -355,7 +346,7 @@ async fn idle_sessions(emulator: &Emulator) {
         ("logged in, shared transport", true, true),
         ("logged in, own transport each", false, true),
     ] {
-        let before = rss_kib();
+        let before = status_kib("VmRSS");
         let mut sessions = Vec::with_capacity(N);
         for _ in 0..N {
             let session = Session::builder(emulator.base_url())
@@ -374,7 +365,7 @@ async fn idle_sessions(emulator: &Emulator) {
                 .await
                 .unwrap();
         }
-        let after = rss_kib();
+        let after = status_kib("VmRSS");
         let per = (after.saturating_sub(before) as f64) * 1024.0 / N as f64;
         println!("  {label:<42} {per:>8.0} bytes/session  (RSS {before} -> {after} KiB)");
         for s in &sessions {

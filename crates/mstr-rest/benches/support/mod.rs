@@ -3,6 +3,9 @@
 
 use std::process::Command;
 
+#[path = "status.rs"]
+mod status;
+
 /// One child process's figure.
 pub(crate) struct Run {
     pub(crate) rows_per_sec: f64,
@@ -46,17 +49,10 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
-/// `VmHWM` from `/proc/self/status`, in KiB (0 where there is no procfs).
+/// `VmHWM` (peak resident memory) from `/proc/self/status`, in KiB (0 where there is no
+/// procfs).
 pub(crate) fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    status::status_kib("VmHWM")
 }
 
 /// A child process's figure: creates a 3-column dataset (Id, Name, Revenue) at `base_url`
