@@ -37,7 +37,6 @@
 // (tests and benches may use plain operators).
 #![cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 
-mod array_len;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;

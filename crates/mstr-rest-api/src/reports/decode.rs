@@ -1300,16 +1300,31 @@ struct RawCount {
     raw: Count,
 }
 
-/// The length of a JSON array, read without keeping its elements.
+/// The length of a JSON array, read without keeping its elements; anything but an array is
+/// an error.
 #[derive(Default)]
 struct Count(u64);
 
 impl<'de> Deserialize<'de> for Count {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        match crate::array_len::ArrayLen::deserialize(d)?.0 {
-            Some(n) => Ok(Count(n)),
-            None => Err(de::Error::custom("expected an array")),
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Count, A::Error> {
+                let mut n = 0u64;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    n = n.saturating_add(1);
+                }
+                Ok(Count(n))
+            }
         }
+        d.deserialize_seq(V)
     }
 }
 
