@@ -202,8 +202,10 @@ impl ClientBuilder {
     /// the other live clients of the process built with the same transport settings
     /// (connect timeout, user agent, root certificates, certificate checks, proxy); default
     /// `true`. Building a TLS client costs milliseconds, so sessions made per task or per job
-    /// connect far faster sharing one, and reuse each other's connections. A client with
-    /// an [`identity_pem`](Self::identity_pem) never shares. `false` gives this client a
+    /// connect far faster sharing one, and reuse each other's connections. Only clients
+    /// built on the same tokio runtime share (a pooled connection is driven by the runtime
+    /// that opened it); a client built outside any runtime, or with an
+    /// [`identity_pem`](Self::identity_pem), never shares. `false` gives this client a
     /// transport of its own (e.g. to keep its connections apart); the proxy environment is
     /// read when a transport is made.
     pub fn share_transport(mut self, share: bool) -> Self {
@@ -226,9 +228,15 @@ impl ClientBuilder {
                 "TLS certificate verification is OFF (danger_accept_invalid_certs): the auth token can be intercepted"
             );
         }
-        let shared = self.share_transport && self.identity_pem.is_none();
-        let http = if shared {
+        // Built outside a runtime, the client cannot know which runtime will drive its
+        // connections: it keeps them to itself.
+        let runtime = tokio::runtime::Handle::try_current().ok().map(|h| h.id());
+        let http = if let Some(runtime) = runtime
+            && self.share_transport
+            && self.identity_pem.is_none()
+        {
             let key = TransportKey {
+                runtime,
                 connect_timeout: self.connect_timeout,
                 user_agent: self.user_agent.clone(),
                 root_certs: self.root_certs.clone(),

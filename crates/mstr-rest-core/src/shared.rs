@@ -6,6 +6,13 @@
 //! task, or one connect per job, would pay it every time and open connections of its own.
 //! The HTTP client carries no credential (the auth layer signs each request, and there is no
 //! cookie store), so clients of different sessions may share it safely.
+//!
+//! Only clients built on the same tokio runtime share: a pooled connection is driven by a
+//! task on the runtime that opened it, so a client of another runtime handed that
+//! connection would wait on a runtime that may be busy, blocked, or shutting down (then
+//! hyper's "runtime dropped the dispatch task"). Two `#[tokio::test]`s, two blocking
+//! sessions (each has its own runtime thread) or an application running two runtimes must
+//! not see each other's connections.
 
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
@@ -13,6 +20,8 @@ use std::time::Duration;
 /// What decides how the HTTP client connects: clients whose keys are equal share one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TransportKey {
+    /// The runtime the client was built on, whose tasks drive the pool's connections.
+    pub(crate) runtime: tokio::runtime::Id,
     pub(crate) connect_timeout: Duration,
     pub(crate) user_agent: String,
     pub(crate) root_certs: Vec<Vec<u8>>,

@@ -349,3 +349,48 @@ async fn clients_with_the_same_transport_settings_share_one_pool() {
     assert!(crate::shared::live_count() >= 2, "agent's and again's");
     drop((again, agent, own));
 }
+
+#[test]
+fn clients_of_different_runtimes_never_share_connections() {
+    use std::sync::atomic::Ordering;
+    let current = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    // The server runs on worker threads of its own, whatever the clients' runtimes do.
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (url, accepted) = server.block_on(counting_server());
+
+    // `a`'s connection stays in the pool, driven by a task of runtime `a`, which nothing
+    // drives once `block_on` returns.
+    let runtime_a = current();
+    let a = runtime_a.block_on(async {
+        let a = crate::Client::builder(&url).build().unwrap();
+        a.get("one").send().await.unwrap().bytes().await.unwrap();
+        a
+    });
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+
+    // Handed `a`'s idle connection, `b`'s request would wait on runtime `a` until its timeout.
+    let runtime_b = current();
+    runtime_b.block_on(async {
+        let b = crate::Client::builder(&url)
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&a.inner.http, &b.inner.http));
+        b.get("two").send().await.unwrap().bytes().await.unwrap();
+    });
+    assert_eq!(accepted.load(Ordering::SeqCst), 2, "b opened its own");
+
+    // Built outside any runtime, a client cannot know which runtime will drive its pool.
+    let outside = crate::Client::builder(&url).build().unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&a.inner.http, &outside.inner.http));
+    drop((a, outside, runtime_a, runtime_b, server));
+}

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 
 use crate::query::{Query, Spec, answer};
 use crate::response::Response;
-use crate::runtime::wait;
+use crate::runtime::{runtime, wait};
 
 /// Login credentials held in Rust: the secrets never go back to Python.
 #[pyclass(module = "mstr_rest._core", frozen)]
@@ -124,6 +124,10 @@ impl Session {
         if let Some(period) = keepalive {
             builder = builder.keepalive(seconds("keepalive_interval", period)?);
         }
+        // Built on the runtime that will drive it, the session shares its transport with the
+        // process's other sessions (a client built outside a runtime keeps its own).
+        let runtime = runtime()?;
+        let _on = runtime.enter();
         Python::attach(|py| {
             builder
                 .build()
@@ -136,6 +140,8 @@ impl Session {
     /// mstr-rest-requests' `json()`.
     #[staticmethod]
     fn from_json(py: Python<'_>, text: &str) -> PyResult<Session> {
+        let runtime = runtime()?;
+        let _on = runtime.enter();
         mstr_rest::Session::from_json(text)
             .map(|inner| Session { inner })
             .map_err(|e| crate::errors::to_py(py, &e))
