@@ -236,6 +236,7 @@ impl ClientBuilder {
             && self.identity_pem.is_none()
         {
             let key = TransportKey {
+                process: std::process::id(),
                 runtime,
                 connect_timeout: self.connect_timeout,
                 user_agent: self.user_agent.clone(),

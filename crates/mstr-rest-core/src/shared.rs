@@ -20,6 +20,10 @@ use std::time::Duration;
 /// What decides how the HTTP client connects: clients whose keys are equal share one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TransportKey {
+    /// The process the client was built in: a forked child (Python's `multiprocessing`)
+    /// stays off its parent's transports, whose connections belong to a runtime the child
+    /// does not have.
+    pub(crate) process: u32,
     /// The runtime the client was built on, whose tasks drive the pool's connections.
     pub(crate) runtime: tokio::runtime::Id,
     pub(crate) connect_timeout: Duration,
@@ -30,11 +34,9 @@ pub(crate) struct TransportKey {
     pub(crate) no_proxy: bool,
 }
 
-/// The live transports, by process and key. Entries whose transport has no client left are
-/// dropped at the next lookup. The process id keeps a forked child (Python's
-/// `multiprocessing`) off its parent's transports: their connections belong to a runtime
-/// the child does not have.
-static LIVE: Mutex<Vec<(u32, TransportKey, Weak<reqwest::Client>)>> = Mutex::new(Vec::new());
+/// The live transports, by key. Entries whose transport has no client left are dropped at
+/// the next lookup.
+static LIVE: Mutex<Vec<(TransportKey, Weak<reqwest::Client>)>> = Mutex::new(Vec::new());
 
 /// The live transport for `key`, or a new one from `build` — made under the lock, so that
 /// clients built at once with the same settings make one between them.
@@ -43,18 +45,17 @@ pub(crate) fn transport<E>(
     build: impl FnOnce() -> Result<reqwest::Client, E>,
 ) -> Result<Arc<reqwest::Client>, E> {
     // A panic while building cannot leave the list inconsistent: keep using it.
-    let pid = std::process::id();
     let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
-    live.retain(|(_, _, weak)| weak.strong_count() > 0);
+    live.retain(|(_, weak)| weak.strong_count() > 0);
     if let Some(http) = live
         .iter()
-        .find(|(p, k, _)| *p == pid && *k == key)
-        .and_then(|(_, _, weak)| weak.upgrade())
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, weak)| weak.upgrade())
     {
         return Ok(http);
     }
     let http = Arc::new(build()?);
-    live.push((pid, key, Arc::downgrade(&http)));
+    live.push((key, Arc::downgrade(&http)));
     Ok(http)
 }
 
@@ -62,6 +63,6 @@ pub(crate) fn transport<E>(
 #[cfg(test)]
 pub(crate) fn live_count() -> usize {
     let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
-    live.retain(|(_, _, weak)| weak.strong_count() > 0);
+    live.retain(|(_, weak)| weak.strong_count() > 0);
     live.len()
 }
