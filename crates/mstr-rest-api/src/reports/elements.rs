@@ -182,6 +182,14 @@ impl TextSeed<'_> {
         let end = u32::try_from(self.0.len()).map_err(|_| too_big())?;
         Ok(Some((start, end)))
     }
+
+    /// A number or boolean, as its `Display` text.
+    fn push_display<E: de::Error>(self, v: impl fmt::Display) -> Result<Option<Span>, E> {
+        self.push(|t| {
+            // Writing into a `String` cannot fail.
+            let _ = write!(t, "{v}");
+        })
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
@@ -198,24 +206,16 @@ impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
                 self.0.push(|t| t.push_str(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Span>, E> {
-                self.0.push(|t| {
-                    let _ = write!(t, "{v}");
-                })
+                self.0.push_display(v)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Span>, E> {
-                self.0.push(|t| {
-                    let _ = write!(t, "{v}");
-                })
+                self.0.push_display(v)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Span>, E> {
-                self.0.push(|t| {
-                    let _ = write!(t, "{v}");
-                })
+                self.0.push_display(v)
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Span>, E> {
-                self.0.push(|t| {
-                    let _ = write!(t, "{v}");
-                })
+                self.0.push_display(v)
             }
             fn visit_unit<E: de::Error>(self) -> Result<Option<Span>, E> {
                 Ok(None)
