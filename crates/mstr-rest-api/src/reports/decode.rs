@@ -546,18 +546,20 @@ impl Values {
             if e.subtotal {
                 continue;
             }
-            let bad =
-                values[start..]
-                    .iter()
-                    .zip(&kinds)
-                    .find_map(|(value, kind)| {
-                        let text = elements.text((*value)?);
-                        values::parse(*kind, text).is_none().then(|| {
-                    format!("attribute {attribute:?} has the value {text:?}, which is not a {kind}")
-                })
-                    });
-            if let Some(bad) = bad {
-                wrong.push((index, bad));
+            let mistyped = values[start..]
+                .iter()
+                .zip(&kinds)
+                .find_map(|(value, kind)| {
+                    let text = elements.text((*value)?);
+                    values::parse(*kind, text).is_none().then_some((text, kind))
+                });
+            if let Some((text, kind)) = mistyped {
+                wrong.push((
+                    index,
+                    format!(
+                        "attribute {attribute:?} has the value {text:?}, which is not a {kind}"
+                    ),
+                ));
             }
         }
         Values {
