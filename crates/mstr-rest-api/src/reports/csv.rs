@@ -53,7 +53,8 @@ fn cell_field(out: &mut Vec<u8>, kind: ValueType, value: Option<&str>) {
 /// The rows of one page: each element's fields written once, then copied per row.
 fn part(out: &mut Vec<u8>, columns: &Columns, part: &Flat) {
     // Per attribute unit: every element's form fields, comma-separated, in one buffer (an
-    // element's are `text[ends[e - 1]..ends[e]]`): one allocation per unit, not per element.
+    // element's are `text[bounds[e]..bounds[e + 1]]`): one allocation per unit, not per
+    // element.
     let mut kinds = columns.attributes.iter().map(|c| c.value_type);
     let units: Vec<(Vec<u8>, Vec<usize>)> = part
         .forms()
@@ -61,7 +62,8 @@ fn part(out: &mut Vec<u8>, columns: &Columns, part: &Flat) {
         .map(|(u, forms)| {
             let unit_kinds: Vec<ValueType> = kinds.by_ref().take(forms).collect();
             let mut text = Vec::new();
-            let mut ends = Vec::with_capacity(part.elements(u));
+            let mut bounds = Vec::with_capacity(part.elements(u).saturating_add(1));
+            bounds.push(0);
             for e in 0..part.elements(u) {
                 for (f, &kind) in unit_kinds.iter().enumerate() {
                     if f > 0 {
@@ -69,26 +71,24 @@ fn part(out: &mut Vec<u8>, columns: &Columns, part: &Flat) {
                     }
                     cell_field(&mut text, kind, part.element_value(u, e, f));
                 }
-                ends.push(text.len());
+                bounds.push(text.len());
             }
-            (text, ends)
+            (text, bounds)
         })
         .collect();
     for r in 0..part.len() {
         let mut first = true;
-        for (u, (text, ends)) in units.iter().enumerate() {
+        for (u, (text, bounds)) in units.iter().enumerate() {
             if !first {
                 out.push(b',');
             }
             first = false;
             let e = part.element(r, u);
-            let start = e
-                .checked_sub(1)
-                .and_then(|p| ends.get(p))
-                .copied()
-                .unwrap_or(0);
-            let end = ends.get(e).copied().unwrap_or(start);
-            out.extend_from_slice(text.get(start..end).unwrap_or_default());
+            let fields = match (bounds.get(e), bounds.get(e.saturating_add(1))) {
+                (Some(&start), Some(&end)) => text.get(start..end),
+                _ => None,
+            };
+            out.extend_from_slice(fields.unwrap_or_default());
         }
         for value in part.metric_row(r) {
             if !first {
